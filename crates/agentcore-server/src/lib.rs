@@ -1,0 +1,29 @@
+#![doc = include_str!("../README.md")]
+
+mod app;
+mod body;
+mod context;
+mod debug;
+mod error;
+pub mod handler;
+mod health;
+mod invocation;
+mod rejection;
+pub mod response;
+mod route;
+mod serve;
+pub mod sse;
+
+pub use agentcore_contract::PingStatus;
+pub use app::{App, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_SHUTDOWN_TIMEOUT};
+pub use body::Body;
+pub use context::{RequestContext, spawn_blocking};
+pub use error::{BoxError, HttpError};
+pub use handler::{Entrypoint, blocking};
+pub use health::{Health, Job, JobStatus, Ping, TaskGuard, TaskId};
+pub use response::IntoInvocationResponse;
+pub use serve::ServeError;
+pub use sse::Sse;
+
+/// The contract crate, re-exported for headers, ARNs and SSE helpers.
+pub use agentcore_contract as contract;
