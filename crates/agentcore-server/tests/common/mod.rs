@@ -1,0 +1,129 @@
+//! A test server on 127.0.0.1:0 and a real HTTP/1.1 client.
+#![allow(dead_code, unreachable_pub)]
+
+use std::net::SocketAddr;
+
+use agentcore_server::App;
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    client: Client<HttpConnector, Full<Bytes>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|err| {
+            panic!(
+                "not JSON ({err}): {:?}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.body).expect("UTF-8 body")
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get(http::header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap())
+            .unwrap_or("")
+    }
+
+    /// The data of each `data: <json>\n\n` event, checking the exact framing.
+    pub fn sse(&self) -> Vec<Value> {
+        let text = self.text();
+        assert!(
+            text.ends_with("\n\n") || text.is_empty(),
+            "unterminated: {text:?}"
+        );
+        text.split_terminator("\n\n")
+            .map(|event| {
+                let data = event
+                    .strip_prefix("data: ")
+                    .unwrap_or_else(|| panic!("bad event {event:?}"));
+                assert!(!data.contains('\n'), "multi-line event {event:?}");
+                serde_json::from_str(data).unwrap()
+            })
+            .collect()
+    }
+}
+
+impl TestServer {
+    pub async fn start(app: App) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(app.serve(listener));
+        let client = Client::builder(TokioExecutor::new()).build_http();
+        Self { addr, client, task }
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Reply {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("http://{}{path}", self.addr));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = self
+            .client
+            .request(request.body(Full::new(body.into())).unwrap())
+            .await
+            .expect("request failed");
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.expect("body failed").to_bytes();
+        Reply {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
+    }
+
+    pub async fn invoke(&self, body: impl Into<Bytes>) -> Reply {
+        self.request(
+            Method::POST,
+            "/invocations",
+            &[("content-type", "application/json")],
+            body,
+        )
+        .await
+    }
+
+    pub async fn invoke_with(&self, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
+        self.request(Method::POST, "/invocations", headers, body)
+            .await
+    }
+
+    pub async fn ping(&self) -> Value {
+        let reply = self.request(Method::GET, "/ping", &[], Bytes::new()).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        reply.json()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
