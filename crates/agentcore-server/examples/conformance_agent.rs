@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use agentcore_server::{
     App, Body, BoxError, Health, HttpError, IntoInvocationResponse, RequestContext,
+    WebSocketUpgrade,
 };
 use futures_util::stream;
 use http::{Response, StatusCode};
@@ -65,6 +66,22 @@ async fn entrypoint(
     Ok(response)
 }
 
+/// Echoes JSON messages with the session id; `close` ends normally, `raise` fails.
+async fn websocket(upgrade: WebSocketUpgrade, ctx: RequestContext) -> Result<(), BoxError> {
+    let mut socket = upgrade.accept().await?;
+    while let Some(message) = socket.recv_json::<Value>().await? {
+        match message["action"].as_str() {
+            Some("close") => return Ok(()),
+            Some("raise") => return Err("the handler failed".into()),
+            _ => {
+                let echo = json!({ "echo": message, "session_id": ctx.session_id });
+                socket.send_json(&echo).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), agentcore_server::ServeError> {
     let app = App::new().debug(true).host(IpAddr::V4(Ipv4Addr::LOCALHOST));
@@ -72,6 +89,7 @@ async fn main() -> Result<(), agentcore_server::ServeError> {
     app.entrypoint(move |payload: Value, ctx: RequestContext| {
         entrypoint(payload, ctx, health.clone())
     })
+    .websocket(websocket)
     .run()
     .await
 }

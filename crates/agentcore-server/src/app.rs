@@ -5,9 +5,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use agentcore_contract::PingStatus;
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use tokio::runtime::Handle;
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use crate::Health;
 use crate::handler::{DynEntrypoint, Entrypoint, erase};
+use crate::tracker::Tracker;
+use crate::ws::{self, DynWebSocketHandler, WebSocketUpgrade};
+use crate::{BoxError, Health, RequestContext};
 
 /// The port AgentCore Runtime talks to.
 pub const DEFAULT_PORT: u16 = 8080;
@@ -15,6 +22,16 @@ pub const DEFAULT_PORT: u16 = 8080;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 100_000_000;
 /// How long in-flight requests may run after a shutdown signal, by default.
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a client may take to send a request head, by default (slow clients).
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a keep-alive connection may stay idle between requests, by default.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+/// How many connections are served at once, by default; more wait to be accepted.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+/// How many threads run the server runtime (accepting, HTTP, `/ping`), by default.
+pub const DEFAULT_SERVER_THREADS: usize = 1;
+
+pub(crate) type Hook = Box<dyn FnOnce() -> BoxFuture<'static, Result<(), BoxError>> + Send>;
 
 /// An AgentCore agent: its entrypoint, health and settings. The counterpart of the
 /// Python SDK's `BedrockAgentCoreApp`.
@@ -35,9 +52,12 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 /// ```
 pub struct App {
     pub(crate) entrypoint: Option<DynEntrypoint>,
+    pub(crate) websocket: Option<DynWebSocketHandler>,
     pub(crate) health: Health,
     pub(crate) debug: bool,
     pub(crate) config: Config,
+    pub(crate) on_startup: Vec<Hook>,
+    pub(crate) on_shutdown: Vec<Hook>,
 }
 
 /// Settings of the listener and of requests.
@@ -47,14 +67,28 @@ pub(crate) struct Config {
     pub(crate) port: Option<u16>,
     pub(crate) max_body_bytes: usize,
     pub(crate) shutdown_timeout: Duration,
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) max_connections: usize,
+    pub(crate) server_threads: usize,
+    pub(crate) websocket_max_message_bytes: usize,
+    pub(crate) websocket_max_frame_bytes: usize,
 }
 
-/// What request handling shares: everything but the listener settings.
+/// What request handling shares.
 pub(crate) struct Shared {
     pub(crate) entrypoint: Option<DynEntrypoint>,
+    pub(crate) websocket: Option<DynWebSocketHandler>,
+    pub(crate) websocket_config: WebSocketConfig,
     pub(crate) health: Health,
     pub(crate) debug: bool,
-    pub(crate) config: Config,
+    pub(crate) max_body_bytes: usize,
+    /// The runtime user code runs on.
+    pub(crate) handlers: Handle,
+    /// Turns `true` when the server starts shutting down.
+    pub(crate) shutdown: watch::Sender<bool>,
+    /// WebSocket sessions still running, which shutdown waits for.
+    pub(crate) in_flight: Tracker,
 }
 
 impl Default for App {
@@ -67,6 +101,7 @@ impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App")
             .field("entrypoint", &self.entrypoint.is_some())
+            .field("websocket", &self.websocket.is_some())
             .field("health", &self.health)
             .field("debug", &self.debug)
             .field("config", &self.config)
@@ -79,6 +114,7 @@ impl App {
     pub fn new() -> Self {
         Self {
             entrypoint: None,
+            websocket: None,
             health: Health::new(),
             debug: false,
             config: Config {
@@ -86,7 +122,15 @@ impl App {
                 port: None,
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
                 shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+                header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+                idle_timeout: DEFAULT_IDLE_TIMEOUT,
+                max_connections: DEFAULT_MAX_CONNECTIONS,
+                server_threads: DEFAULT_SERVER_THREADS,
+                websocket_max_message_bytes: ws::DEFAULT_MAX_MESSAGE_BYTES,
+                websocket_max_frame_bytes: ws::DEFAULT_MAX_FRAME_BYTES,
             },
+            on_startup: Vec::new(),
+            on_shutdown: Vec::new(),
         }
     }
 
@@ -96,6 +140,56 @@ impl App {
         H: Entrypoint<Args, M>,
     {
         self.entrypoint = Some(erase(handler));
+        self
+    }
+
+    /// Sets the function that handles WebSocket upgrades on `/ws`: it accepts
+    /// ([`WebSocketUpgrade::accept`]) or rejects ([`WebSocketUpgrade::reject`]) and then
+    /// talks over the socket. Without one, upgrades are refused with 403.
+    pub fn websocket<F, Fut, E>(mut self, handler: F) -> Self
+    where
+        F: Fn(WebSocketUpgrade, RequestContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: Into<BoxError> + 'static,
+    {
+        self.websocket = Some(Arc::new(move |upgrade, context| {
+            handler(upgrade, context)
+                .map(|result| result.map_err(Into::into))
+                .boxed()
+        }));
+        self
+    }
+
+    /// Adds a hook that runs before the server accepts connections (the Python
+    /// `lifespan` start). If it fails, [`App::run`] returns the error before the port opens.
+    ///
+    /// ```no_run
+    /// # async fn load_model() -> Result<(), std::io::Error> { Ok(()) }
+    /// let app = agentcore_server::App::new().on_startup(|| async { load_model().await });
+    /// ```
+    pub fn on_startup<F, Fut, E>(mut self, hook: F) -> Self
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: Into<BoxError> + 'static,
+    {
+        self.on_startup.push(Box::new(move || {
+            hook().map(|r| r.map_err(Into::into)).boxed()
+        }));
+        self
+    }
+
+    /// Adds a hook that runs after the server stopped and in-flight work ended (the
+    /// Python `lifespan` end). Hooks run in the order they were added.
+    pub fn on_shutdown<F, Fut, E>(mut self, hook: F) -> Self
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: Into<BoxError> + 'static,
+    {
+        self.on_shutdown.push(Box::new(move || {
+            hook().map(|r| r.map_err(Into::into)).boxed()
+        }));
         self
     }
 
@@ -171,6 +265,48 @@ impl App {
         self
     }
 
+    /// How long a client may take to send a request's head once its first byte arrived;
+    /// a slower client is disconnected (default [`DEFAULT_HEADER_READ_TIMEOUT`]).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.config.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a keep-alive connection may wait for its next request before it is closed
+    /// (default [`DEFAULT_IDLE_TIMEOUT`]).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.config.idle_timeout = timeout;
+        self
+    }
+
+    /// How many connections are served at once; further ones wait in the listen backlog
+    /// until one closes (default [`DEFAULT_MAX_CONNECTIONS`]).
+    pub fn max_connections(mut self, limit: usize) -> Self {
+        self.config.max_connections = limit.max(1);
+        self
+    }
+
+    /// How many threads run the server runtime, which accepts connections, speaks HTTP
+    /// and answers `/ping` apart from your handlers (default [`DEFAULT_SERVER_THREADS`]).
+    pub fn server_threads(mut self, threads: usize) -> Self {
+        self.config.server_threads = threads.max(1);
+        self
+    }
+
+    /// The largest WebSocket message accepted; a larger one closes the socket with 1009
+    /// (default [`ws::DEFAULT_MAX_MESSAGE_BYTES`]).
+    pub fn websocket_max_message_bytes(mut self, limit: usize) -> Self {
+        self.config.websocket_max_message_bytes = limit;
+        self
+    }
+
+    /// The largest WebSocket frame accepted; a larger one closes the socket with 1009
+    /// (default [`ws::DEFAULT_MAX_FRAME_BYTES`]).
+    pub fn websocket_max_frame_bytes(mut self, limit: usize) -> Self {
+        self.config.websocket_max_frame_bytes = limit;
+        self
+    }
+
     /// The address [`App::run`] binds, from the settings and the environment.
     pub fn bind_address(&self) -> SocketAddr {
         let host = self.config.host.unwrap_or_else(default_host);
@@ -178,13 +314,27 @@ impl App {
         SocketAddr::new(host, port)
     }
 
-    pub(crate) fn into_shared(self) -> Shared {
-        Shared {
+    /// Splits the app into what requests share, the settings, and the hooks.
+    pub(crate) fn into_parts(
+        self,
+        handlers: Handle,
+    ) -> (Arc<Shared>, Config, Vec<Hook>, Vec<Hook>) {
+        let config = self.config;
+        let shared = Shared {
             entrypoint: self.entrypoint,
+            websocket: self.websocket,
+            websocket_config: ws::config(
+                config.websocket_max_message_bytes,
+                config.websocket_max_frame_bytes,
+            ),
             health: self.health,
             debug: self.debug,
-            config: self.config,
-        }
+            max_body_bytes: config.max_body_bytes,
+            handlers,
+            shutdown: watch::Sender::new(false),
+            in_flight: Tracker::default(),
+        };
+        (Arc::new(shared), config, self.on_startup, self.on_shutdown)
     }
 }
 

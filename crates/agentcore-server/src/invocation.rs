@@ -1,6 +1,9 @@
-//! `POST /invocations`: read the body, parse it strictly, answer debug actions, call the
-//! entrypoint.
+//! `POST /invocations`: read the body on the server runtime; parse it strictly, answer
+//! debug actions and call the entrypoint on the handler runtime.
 
+use std::sync::Arc;
+
+use bytes::Bytes;
 use http::header::CONTENT_LENGTH;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -8,6 +11,8 @@ use hyper::body::Incoming;
 use serde_json::Value;
 
 use crate::app::Shared;
+use crate::error::panic_message;
+use crate::offload::{AbortOnDrop, offload_body};
 use crate::rejection::Rejection;
 use crate::response::error_json;
 use crate::{Body, RequestContext, debug, handler};
@@ -15,9 +20,33 @@ use crate::{Body, RequestContext, debug, handler};
 /// The payload key that names a debug action.
 const DEBUG_ACTION_KEY: &str = "_agent_core_app_action";
 
-pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Body> {
+pub(crate) async fn handle(shared: &Arc<Shared>, request: Request<Incoming>) -> Response<Body> {
     let context = RequestContext::from_headers(request.headers());
-    let payload = match read_payload(request, shared.config.max_body_bytes).await {
+    let bytes = match read_body(request, shared.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let task = shared.handlers.spawn({
+        let shared = Arc::clone(shared);
+        async move { dispatch(&shared, &bytes, context).await }
+    });
+    // Dropped when the client goes away: the handler is cancelled with it.
+    let response = match AbortOnDrop(task).await {
+        Ok(response) => response,
+        Err(err) if err.is_panic() => error_json(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &panic_message(&*err.into_panic()),
+        ),
+        Err(_) => error_json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the handler runtime is shutting down",
+        ),
+    };
+    response.map(|body| offload_body(body, &shared.handlers))
+}
+
+async fn dispatch(shared: &Shared, bytes: &[u8], context: RequestContext) -> Response<Body> {
+    let payload = match parse(bytes) {
         Ok(payload) => payload,
         Err(rejection) => return rejection.into_response(),
     };
@@ -42,24 +71,23 @@ fn declared_length<B>(request: &Request<B>) -> Option<u64> {
         .ok()
 }
 
-/// Reads the body (at most `limit` bytes, refusing a larger declared length before
-/// reading anything) and parses it.
-async fn read_payload(request: Request<Incoming>, limit: usize) -> Result<Value, Rejection> {
+/// Reads the body, at most `limit` bytes; a larger declared length is refused before
+/// anything is read.
+async fn read_body(request: Request<Incoming>, limit: usize) -> Result<Bytes, Rejection> {
     if declared_length(&request).is_some_and(|length| length > limit as u64) {
         return Err(Rejection::TooLarge(limit));
     }
-    let bytes = match Limited::new(request.into_body(), limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(err) if err.is::<LengthLimitError>() => return Err(Rejection::TooLarge(limit)),
-        Err(err) => return Err(Rejection::Body(err.to_string())),
-    };
-    parse(&bytes)
+    match Limited::new(request.into_body(), limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(err) if err.is::<LengthLimitError>() => Err(Rejection::TooLarge(limit)),
+        Err(err) => Err(Rejection::Body(err.to_string())),
+    }
 }
 
 /// UTF-8 first, then strict JSON (RFC 8259: no NaN, no byte-order mark, no lone
 /// surrogates; nesting deeper than serde_json's 128 levels is refused, never a stack
 /// overflow).
-pub(crate) fn parse(bytes: &[u8]) -> Result<Value, Rejection> {
+fn parse(bytes: &[u8]) -> Result<Value, Rejection> {
     let text = std::str::from_utf8(bytes).map_err(|err| Rejection::Encoding(err.to_string()))?;
     serde_json::from_str(text).map_err(|err| Rejection::Json(err.to_string()))
 }

@@ -2,20 +2,27 @@
 
 mod app;
 mod body;
+mod connection;
 mod context;
 mod debug;
 mod error;
 pub mod handler;
 mod health;
 mod invocation;
+pub mod offload;
 mod rejection;
 pub mod response;
 mod route;
 mod serve;
 pub mod sse;
+mod tracker;
+pub mod ws;
 
 pub use agentcore_contract::PingStatus;
-pub use app::{App, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_SHUTDOWN_TIMEOUT};
+pub use app::{
+    App, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_PORT, DEFAULT_SERVER_THREADS, DEFAULT_SHUTDOWN_TIMEOUT,
+};
 pub use body::Body;
 pub use context::{RequestContext, spawn_blocking};
 pub use error::{BoxError, HttpError};
@@ -24,6 +31,7 @@ pub use health::{Health, Job, JobStatus, Ping, TaskGuard, TaskId};
 pub use response::IntoInvocationResponse;
 pub use serve::ServeError;
 pub use sse::Sse;
+pub use ws::{WebSocket, WebSocketUpgrade};
 
 /// The contract crate, re-exported for headers, ARNs and SSE helpers.
 pub use agentcore_contract as contract;

@@ -1,13 +1,15 @@
 //! Routing: `/ping`, `/invocations`, `/ws`; 405 with `Allow` on a known path, else 404.
 
+use std::sync::Arc;
+
 use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
 
 use crate::app::Shared;
-use crate::response::{json_value, method_not_allowed, not_found, plain_text};
-use crate::{Body, invocation};
+use crate::response::{json_value, method_not_allowed, not_found};
+use crate::{Body, invocation, ws};
 
-pub(crate) async fn route(shared: &Shared, request: Request<Incoming>) -> Response<Body> {
+pub(crate) async fn route(shared: &Arc<Shared>, request: Request<Incoming>) -> Response<Body> {
     let method = request.method();
     match request.uri().path() {
         "/ping" => match *method {
@@ -19,9 +21,7 @@ pub(crate) async fn route(shared: &Shared, request: Request<Incoming>) -> Respon
             _ => method_not_allowed("POST"),
         },
         "/ws" => match *method {
-            // No WebSocket handler can be registered yet: the upgrade is refused, as the
-            // reference refuses it without one.
-            Method::GET => plain_text(StatusCode::FORBIDDEN, "Forbidden"),
+            Method::GET => ws::handle(shared, request).await,
             _ => method_not_allowed("GET"),
         },
         _ => not_found(),

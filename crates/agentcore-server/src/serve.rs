@@ -1,6 +1,8 @@
-//! The listener: accept connections, serve them with hyper, shut down gracefully.
+//! Running the app: lifespan hooks, the server runtime, the accept loop, graceful
+//! shutdown.
 
 use std::convert::Infallible;
+use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,14 +13,24 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio::runtime::{Handle, Runtime};
+use tokio::sync::{Semaphore, oneshot, watch};
 
-use crate::App;
+use crate::app::{Config, Hook, Shared};
+use crate::connection::{Activity, Limits, TrackedBody, WatchedStream};
 use crate::route::route;
+use crate::{App, Body, BoxError};
 
 /// Why the server could not run.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum ServeError {
+    /// A startup hook failed; the port was not opened.
+    #[error("startup hook failed: {0}")]
+    Startup(#[source] BoxError),
+    /// A shutdown hook failed (the server had stopped).
+    #[error("shutdown hook failed: {0}")]
+    Shutdown(#[source] BoxError),
     /// The listening socket could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -27,21 +39,42 @@ pub enum ServeError {
         /// The cause.
         source: io::Error,
     },
+    /// The listener could not be moved to the server runtime.
+    #[error("cannot use the listener: {0}")]
+    Listener(#[source] io::Error),
+    /// The server runtime could not be started.
+    #[error("cannot start the server runtime: {0}")]
+    Runtime(#[source] io::Error),
+}
+
+/// Shows the message, so that `fn main() -> Result<(), ServeError>` exits with a clear
+/// line rather than a struct dump.
+impl fmt::Debug for ServeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 impl App {
-    /// Binds [`App::bind_address`] and serves until SIGTERM or SIGINT (Ctrl-C), then lets
-    /// in-flight requests finish for up to the shutdown timeout.
+    /// Runs the startup hooks, binds [`App::bind_address`], serves until SIGTERM or
+    /// SIGINT (Ctrl-C), lets in-flight work finish for up to the shutdown timeout (closing
+    /// WebSockets with 1001), then runs the shutdown hooks.
+    ///
+    /// Handlers run on the runtime that calls this; the server itself on its own threads
+    /// (see [`crate::offload`]).
     pub async fn run(self) -> Result<(), ServeError> {
         let addr = self.bind_address();
+        let (shared, config, startup, shutdown) = self.into_parts(Handle::current());
+        run_hooks(startup).await.map_err(ServeError::Startup)?;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| ServeError::Bind { addr, source })?;
-        self.serve_with_shutdown(listener, shutdown_signal()).await;
-        Ok(())
+        serve_listener(shared, config, listener, shutdown_signal()).await?;
+        run_hooks(shutdown).await.map_err(ServeError::Shutdown)
     }
 
-    /// Serves on a listener you bound (e.g. `127.0.0.1:0` in tests) until the process ends.
+    /// Serves on a listener you bound (e.g. `127.0.0.1:0` in tests) until the future is
+    /// dropped, after running the startup hooks.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -50,57 +83,157 @@ impl App {
     ///
     /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     /// let addr = listener.local_addr()?;
-    /// tokio::spawn(App::new().serve(listener));
+    /// let server = tokio::spawn(App::new().serve(listener));
     /// # let _ = addr;
+    /// server.abort();
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn serve(self, listener: TcpListener) {
+    pub async fn serve(self, listener: TcpListener) -> Result<(), ServeError> {
         self.serve_with_shutdown(listener, std::future::pending())
-            .await;
+            .await
     }
 
-    /// Serves on a listener until `signal` completes, then stops accepting and lets
-    /// in-flight requests finish for up to the shutdown timeout.
+    /// Like [`App::serve`], until `signal` completes; then stops accepting, lets in-flight
+    /// work finish for up to the shutdown timeout and runs the shutdown hooks.
     pub async fn serve_with_shutdown(
         self,
         listener: TcpListener,
         signal: impl Future<Output = ()>,
-    ) {
-        let shutdown_timeout = self.config.shutdown_timeout;
-        let shared = Arc::new(self.into_shared());
-        let service = service_fn(move |request| {
-            let shared = Arc::clone(&shared);
-            async move { Ok::<_, Infallible>(route(&shared, request).await) }
-        });
-        let builder = auto::Builder::new(TokioExecutor::new());
-        let graceful = GracefulShutdown::new();
-        let mut signal = std::pin::pin!(signal);
-        loop {
-            let (stream, _peer) = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok(accepted) => accepted,
-                    Err(err) => {
-                        accept_backoff(&err).await;
-                        continue;
-                    }
-                },
-                () = &mut signal => break,
-            };
-            // Without it, every response written in several pieces (SSE events, frames)
-            // waits ~40 ms behind Nagle's algorithm and delayed ACKs.
-            let _ = stream.set_nodelay(true);
-            let connection = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), service.clone())
-                .into_owned();
-            let connection = graceful.watch(connection);
-            tokio::spawn(async move {
-                // A connection error concerns that client only (reset, bad request).
-                let _ = connection.await;
-            });
+    ) -> Result<(), ServeError> {
+        let (shared, config, startup, shutdown) = self.into_parts(Handle::current());
+        run_hooks(startup).await.map_err(ServeError::Startup)?;
+        serve_listener(shared, config, listener, signal).await?;
+        run_hooks(shutdown).await.map_err(ServeError::Shutdown)
+    }
+}
+
+async fn run_hooks(hooks: Vec<Hook>) -> Result<(), BoxError> {
+    for hook in hooks {
+        hook().await?;
+    }
+    Ok(())
+}
+
+/// The server runtime, shut down (without blocking) when dropped.
+struct ServerRuntime(Option<Runtime>);
+
+impl Drop for ServerRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
         }
-        drop(listener);
-        let _ = tokio::time::timeout(shutdown_timeout, graceful.shutdown()).await;
+    }
+}
+
+async fn serve_listener(
+    shared: Arc<Shared>,
+    config: Config,
+    listener: TcpListener,
+    signal: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.server_threads)
+        .thread_name("agentcore-server")
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)?;
+    let listener = listener.into_std().map_err(ServeError::Listener)?;
+    let (done, finished) = oneshot::channel();
+    runtime.spawn({
+        let shared = Arc::clone(&shared);
+        async move {
+            let _ = done.send(accept_loop(listener, shared, config).await);
+        }
+    });
+    let _runtime = ServerRuntime(Some(runtime));
+    let mut finished = std::pin::pin!(finished);
+    tokio::select! {
+        () = signal => {}
+        result = &mut finished => return result.unwrap_or(Ok(())),
+    }
+    shared.shutdown.send_replace(true);
+    finished.await.unwrap_or(Ok(()))
+}
+
+async fn accept_loop(
+    listener: std::net::TcpListener,
+    shared: Arc<Shared>,
+    config: Config,
+) -> Result<(), ServeError> {
+    let listener = TcpListener::from_std(listener).map_err(ServeError::Listener)?;
+    let limits = Limits {
+        header_read_timeout: config.header_read_timeout,
+        idle_timeout: config.idle_timeout,
+    };
+    let permits = Arc::new(Semaphore::new(config.max_connections));
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = shared.shutdown.subscribe();
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            () = shutting_down(&mut shutdown) => break,
+            accepted = accept(&listener, &permits) => accepted,
+        };
+        let Some((stream, permit)) = accepted else {
+            continue;
+        };
+        // Without it, every response written in several pieces (SSE events, frames)
+        // waits ~40 ms behind Nagle's algorithm and delayed ACKs.
+        let _ = stream.set_nodelay(true);
+        let activity = Activity::new();
+        let io = TokioIo::new(WatchedStream::new(stream, Arc::clone(&activity)));
+        let service = {
+            let shared = Arc::clone(&shared);
+            let activity = Arc::clone(&activity);
+            service_fn(move |request| {
+                activity.request_started();
+                let shared = Arc::clone(&shared);
+                let activity = Arc::clone(&activity);
+                async move {
+                    let response = route(&shared, request).await;
+                    Ok::<_, Infallible>(
+                        response.map(|body| Body::new(TrackedBody::new(body, activity))),
+                    )
+                }
+            })
+        };
+        let connection = builder
+            .serve_connection_with_upgrades(io, service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _permit = permit;
+            // A connection error concerns that client only (reset, malformed request);
+            // an expired limit drops the connection.
+            tokio::select! {
+                _ = connection => {}
+                _ = activity.expired(limits) => {}
+            }
+        });
+    }
+    drop(listener);
+    let drained = async {
+        graceful.shutdown().await;
+        shared.in_flight.wait().await;
+    };
+    let _ = tokio::time::timeout(config.shutdown_timeout, drained).await;
+    Ok(())
+}
+
+/// Waits for a connection slot, then for a connection.
+async fn accept(
+    listener: &TcpListener,
+    permits: &Arc<Semaphore>,
+) -> Option<(tokio::net::TcpStream, tokio::sync::OwnedSemaphorePermit)> {
+    let permit = Arc::clone(permits).acquire_owned().await.ok()?;
+    match listener.accept().await {
+        Ok((stream, _peer)) => Some((stream, permit)),
+        Err(err) => {
+            accept_backoff(&err).await;
+            None
+        }
     }
 }
 
@@ -116,8 +249,13 @@ async fn accept_backoff(err: &io::Error) {
     }
 }
 
+/// Completes when the server starts shutting down (or is gone).
+pub(crate) async fn shutting_down(shutdown: &mut watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|down| *down).await;
+}
+
 /// Completes on SIGTERM or SIGINT.
-pub(crate) async fn shutdown_signal() {
+async fn shutdown_signal() {
     let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -101,9 +101,7 @@ where
     fn into_invocation_response(self) -> Response<Body> {
         let body = SseBody {
             stream: self.stream,
-            keep_alive: self
-                .keep_alive
-                .map(|every| (every, Box::pin(tokio::time::sleep(every)))),
+            keep_alive: self.keep_alive.map(KeepAlive::new),
             done: false,
             item: PhantomData,
         };
@@ -131,7 +129,7 @@ pin_project_lite::pin_project! {
     struct SseBody<S, M> {
         #[pin]
         stream: S,
-        keep_alive: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
+        keep_alive: Option<KeepAlive>,
         done: bool,
         item: PhantomData<fn() -> M>,
     }
@@ -174,24 +172,49 @@ where
                 error_event(&AgentErrorEvent::new(panic_message(&*panic), "Panic"))
             }
             Ok(Poll::Pending) => {
-                let Some((every, sleep)) = this.keep_alive else {
+                let Some(keep_alive) = this.keep_alive else {
                     return Poll::Pending;
                 };
-                ready!(sleep.as_mut().poll(cx));
-                sleep.as_mut().reset(tokio::time::Instant::now() + *every);
-                return Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(
-                    KEEP_ALIVE_COMMENT,
-                )))));
+                ready!(keep_alive.poll_due(cx));
+                keep_alive.reset();
+                let comment = Bytes::from_static(KEEP_ALIVE_COMMENT);
+                return Poll::Ready(Some(Ok(Frame::data(comment))));
             }
         };
-        if let Some((every, sleep)) = this.keep_alive {
-            sleep.as_mut().reset(tokio::time::Instant::now() + *every);
+        if let Some(keep_alive) = this.keep_alive {
+            keep_alive.reset();
         }
         Poll::Ready(Some(Ok(Frame::data(event))))
     }
 
     fn is_end_stream(&self) -> bool {
         self.done
+    }
+}
+
+/// The keep-alive timer, started on the first quiet poll (inside the runtime).
+struct KeepAlive {
+    every: Duration,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl KeepAlive {
+    fn new(every: Duration) -> Self {
+        Self { every, sleep: None }
+    }
+
+    fn poll_due(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let every = self.every;
+        self.sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(every)))
+            .as_mut()
+            .poll(cx)
+    }
+
+    fn reset(&mut self) {
+        if let Some(sleep) = &mut self.sleep {
+            sleep.as_mut().reset(tokio::time::Instant::now() + self.every);
+        }
     }
 }
 

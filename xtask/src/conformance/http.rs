@@ -30,11 +30,6 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use super::matching::{clip_str, match_json, media_type, parse_sse};
 use super::{CaseResult, Outcome, read_json, workspace_root};
 
-/// Whether the agent host serves `/ws` yet. Until it does, scenarios with a `ws` step
-/// are skipped; flipping this is all it takes to run them.
-const WEBSOCKET_BUILT: bool = false;
-const WEBSOCKET_SKIP: &str = "WebSocket /ws is not built yet (issue #3)";
-
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const STARTUP_DEADLINE: Duration = Duration::from_secs(30);
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
@@ -127,7 +122,7 @@ pub(crate) fn load(path: &Path) -> Result<Vec<Scenario>, String> {
     Ok(scenarios)
 }
 
-/// Builds and starts the conformance agent (unless every scenario is skipped), runs the
+/// Builds and starts the conformance agent, runs the
 /// scenarios in file order on it, and stops it.
 pub(crate) fn run(scenarios: Vec<Scenario>) -> Vec<CaseResult> {
     match tokio::runtime::Runtime::new() {
@@ -144,26 +139,13 @@ pub(crate) fn run(scenarios: Vec<Scenario>) -> Vec<CaseResult> {
     }
 }
 
-fn skip_reason(scenario: &Scenario) -> Option<&'static str> {
-    let uses_ws = scenario
-        .steps
-        .iter()
-        .any(|step| matches!(step, Step::Ws { .. }));
-    (uses_ws && !WEBSOCKET_BUILT).then_some(WEBSOCKET_SKIP)
-}
-
 async fn run_scenarios(scenarios: Vec<Scenario>) -> Vec<CaseResult> {
-    let mut agent = if scenarios.iter().any(|s| skip_reason(s).is_none()) {
-        Agent::start().await
-    } else {
-        Err("not started: every scenario is skipped".to_owned())
-    };
+    let mut agent = Agent::start().await;
     let mut results = Vec::new();
     for scenario in scenarios {
-        let outcome = match (skip_reason(&scenario), &mut agent) {
-            (Some(reason), _) => Outcome::Skip(reason.to_owned()),
-            (None, Err(reason)) => Outcome::Fail(reason.clone()),
-            (None, Ok(agent)) => match agent.run(&scenario).await {
+        let outcome = match &mut agent {
+            Err(reason) => Outcome::Fail(reason.clone()),
+            Ok(agent) => match agent.run(&scenario).await {
                 Ok(()) => Outcome::Pass,
                 Err(reason) => Outcome::Fail(reason),
             },
@@ -561,23 +543,6 @@ mod tests {
             json!({"ws": {"headers": {}, "send": []}, "expect": {"received": [], "close_code": 1000}}),
         );
         assert!(matches!(ws, Step::Ws { .. }));
-    }
-
-    #[test]
-    fn ws_scenarios_are_skipped_until_built() {
-        let scenario: Scenario = serde_json::from_value(json!({"name": "w", "steps": [
-            {"sleep_ms": 1},
-            {"ws": {"headers": {}, "send": []}, "expect": {"received": [], "close_code": 1000}}
-        ]}))
-        .unwrap();
-        let expected = if WEBSOCKET_BUILT {
-            None
-        } else {
-            Some(WEBSOCKET_SKIP)
-        };
-        assert_eq!(skip_reason(&scenario), expected);
-        let plain: Scenario = serde_json::from_value(json!({"name": "p", "steps": []})).unwrap();
-        assert_eq!(skip_reason(&plain), None);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde_json::Value;
 pub struct TestServer {
     pub addr: SocketAddr,
     client: Client<HttpConnector, Full<Bytes>>,
-    task: tokio::task::JoinHandle<()>,
+    task: tokio::task::JoinHandle<Result<(), agentcore_server::ServeError>>,
 }
 
 pub struct Reply {
