@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::handler::{DynEntrypoint, Entrypoint, erase};
+use crate::middleware::{self, AppService, ApplyLayer};
 use crate::tracker::Tracker;
 use crate::ws::{self, DynWebSocketHandler, WebSocketUpgrade};
 use crate::{BoxError, Health, RequestContext};
@@ -58,6 +59,7 @@ pub struct App {
     pub(crate) config: Config,
     pub(crate) on_startup: Vec<Hook>,
     pub(crate) on_shutdown: Vec<Hook>,
+    pub(crate) layers: Vec<ApplyLayer>,
 }
 
 /// Settings of the listener and of requests.
@@ -73,6 +75,15 @@ pub(crate) struct Config {
     pub(crate) server_threads: usize,
     pub(crate) websocket_max_message_bytes: usize,
     pub(crate) websocket_max_frame_bytes: usize,
+}
+
+/// An app taken apart to run.
+pub(crate) struct Parts {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) config: Config,
+    pub(crate) on_startup: Vec<Hook>,
+    pub(crate) on_shutdown: Vec<Hook>,
+    pub(crate) layers: Vec<ApplyLayer>,
 }
 
 /// What request handling shares.
@@ -131,6 +142,7 @@ impl App {
             },
             on_startup: Vec::new(),
             on_shutdown: Vec::new(),
+            layers: Vec::new(),
         }
     }
 
@@ -157,6 +169,27 @@ impl App {
                 .map(|result| result.map_err(Into::into))
                 .boxed()
         }));
+        self
+    }
+
+    /// Wraps the app's HTTP service in a tower [`Layer`](tower::Layer) (see
+    /// [`crate::middleware`]); each layer wraps those added before it. tower-http's
+    /// `TimeoutLayer` and `TraceLayer` work as they are.
+    pub fn layer<L, B>(mut self, layer: L) -> Self
+    where
+        L: tower::Layer<AppService> + Send + 'static,
+        L::Service: tower::Service<http::Request<hyper::body::Incoming>, Response = http::Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as tower::Service<http::Request<hyper::body::Incoming>>>::Future:
+            Send + 'static,
+        <L::Service as tower::Service<http::Request<hyper::body::Incoming>>>::Error: Into<BoxError>,
+        B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        self.layers.push(middleware::record(layer));
         self
     }
 
@@ -315,10 +348,7 @@ impl App {
     }
 
     /// Splits the app into what requests share, the settings, and the hooks.
-    pub(crate) fn into_parts(
-        self,
-        handlers: Handle,
-    ) -> (Arc<Shared>, Config, Vec<Hook>, Vec<Hook>) {
+    pub(crate) fn into_parts(self, handlers: Handle) -> Parts {
         let config = self.config;
         let shared = Shared {
             entrypoint: self.entrypoint,
@@ -334,14 +364,25 @@ impl App {
             shutdown: watch::Sender::new(false),
             in_flight: Tracker::default(),
         };
-        (Arc::new(shared), config, self.on_startup, self.on_shutdown)
+        Parts {
+            shared: Arc::new(shared),
+            config,
+            on_startup: self.on_startup,
+            on_shutdown: self.on_shutdown,
+            layers: self.layers,
+        }
     }
 }
 
+/// Whether this process runs in a container: `/.dockerenv` exists or `DOCKER_CONTAINER`
+/// is set to a non-empty value.
+pub(crate) fn in_container() -> bool {
+    std::path::Path::new("/.dockerenv").exists()
+        || std::env::var_os("DOCKER_CONTAINER").is_some_and(|v| !v.is_empty())
+}
+
 fn default_host() -> IpAddr {
-    let in_container = std::path::Path::new("/.dockerenv").exists()
-        || std::env::var_os("DOCKER_CONTAINER").is_some_and(|v| !v.is_empty());
-    if in_container {
+    if in_container() {
         IpAddr::V4(Ipv4Addr::UNSPECIFIED)
     } else {
         IpAddr::V4(Ipv4Addr::LOCALHOST)

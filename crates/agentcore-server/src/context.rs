@@ -35,7 +35,7 @@ thread_local! {
 /// ctx.workload_access_token = Some("secret".into());
 /// assert!(!format!("{ctx:?}").contains("secret"));
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct RequestContext {
     /// The runtime session id (`X-Amzn-Bedrock-AgentCore-Runtime-Session-Id`), if sent.
@@ -55,6 +55,9 @@ pub struct RequestContext {
     pub baggage: Vec<(String, String)>,
     /// The gateway routing experiment named in the baggage, if any.
     pub routing_experiment: Option<RoutingExperiment>,
+    /// Values that middleware put into the request's extensions (the Python
+    /// `request.state`): a tower layer inserts, the handler reads.
+    pub extensions: http::Extensions,
 }
 
 impl RequestContext {
@@ -76,6 +79,27 @@ impl RequestContext {
     /// assert!(!forwarded.contains_key("cookie"));
     /// ```
     pub fn from_headers(headers: &HeaderMap) -> Self {
+        Self::from_parts(headers, http::Extensions::new())
+    }
+
+    /// Builds the context of a request: its headers and its extensions.
+    ///
+    /// ```
+    /// use agentcore_server::RequestContext;
+    ///
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct Tenant(&'static str);
+    ///
+    /// let mut request = http::Request::new(());
+    /// request.extensions_mut().insert(Tenant("acme"));
+    /// let ctx = RequestContext::from_request(&request);
+    /// assert_eq!(ctx.extensions.get::<Tenant>(), Some(&Tenant("acme")));
+    /// ```
+    pub fn from_request<B>(request: &http::Request<B>) -> Self {
+        Self::from_parts(request.headers(), request.extensions().clone())
+    }
+
+    fn from_parts(headers: &HeaderMap, extensions: http::Extensions) -> Self {
         let text = |name: &str| {
             headers
                 .get(name)
@@ -103,6 +127,7 @@ impl RequestContext {
             request_headers: (!forwarded.is_empty()).then_some(forwarded),
             routing_experiment: RoutingExperiment::from_entries(&baggage),
             baggage,
+            extensions,
         }
     }
 
@@ -215,6 +240,7 @@ impl fmt::Debug for RequestContext {
                 &self.baggage.iter().map(|(k, _)| k).collect::<Vec<_>>(),
             )
             .field("routing_experiment", &self.routing_experiment)
+            .field("extensions", &self.extensions.len())
             .finish()
     }
 }

@@ -30,10 +30,10 @@ use http_body::Frame;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::error::panic_message;
+use crate::error::{panic_message, short_type_name};
 use crate::rejection::Rejection;
 use crate::response::{IntoInvocationResponse, error_json, error_response};
-use crate::{Body, BoxError, RequestContext};
+use crate::{Body, BoxError, RequestContext, log};
 
 /// A function that can serve `POST /invocations`. Implemented for async functions of
 /// `(P)` and `(P, RequestContext)`, and for [`blocking`] synchronous ones; `Args` and `M`
@@ -201,7 +201,11 @@ fn respond<R: IntoInvocationResponse<M>, E: Into<BoxError>, M>(
 ) -> Response<Body> {
     match result {
         Ok(value) => value.into_invocation_response(),
-        Err(err) => error_response(err.into()),
+        Err(err) => {
+            let err = err.into();
+            log::handler_failed("Invocation", short_type_name::<E>(), &*err);
+            error_response(err)
+        }
     }
 }
 
@@ -243,7 +247,9 @@ pub(crate) async fn invoke(
 }
 
 fn panic_response(panic: &(dyn Any + Send)) -> Response<Body> {
-    error_json(StatusCode::INTERNAL_SERVER_ERROR, &panic_message(panic))
+    let message = panic_message(panic);
+    log::handler_failed("Invocation", "Panic", &*BoxError::from(message.clone()));
+    error_json(StatusCode::INTERNAL_SERVER_ERROR, &message)
 }
 
 /// A body polled with the request context ambient; a panic ends it with an error.

@@ -2,34 +2,44 @@
 //! debug actions and call the entrypoint on the handler runtime.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use http::header::CONTENT_LENGTH;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use hyper::body::Incoming;
 use serde_json::Value;
+use tracing::Instrument;
 
 use crate::app::Shared;
 use crate::error::panic_message;
 use crate::offload::{AbortOnDrop, offload_body};
 use crate::rejection::Rejection;
 use crate::response::error_json;
-use crate::{Body, RequestContext, debug, handler};
+use crate::{Body, BoxError, RequestContext, debug, handler, log};
 
 /// The payload key that names a debug action.
 const DEBUG_ACTION_KEY: &str = "_agent_core_app_action";
 
-pub(crate) async fn handle(shared: &Arc<Shared>, request: Request<Incoming>) -> Response<Body> {
-    let context = RequestContext::from_headers(request.headers());
+pub(crate) async fn handle<B>(shared: &Arc<Shared>, request: Request<B>) -> Response<Body>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let context = RequestContext::from_request(&request);
     let bytes = match read_body(request, shared.max_body_bytes).await {
         Ok(bytes) => bytes,
         Err(rejection) => return rejection.into_response(),
     };
-    let task = shared.handlers.spawn({
-        let shared = Arc::clone(shared);
-        async move { dispatch(&shared, &bytes, context).await }
-    });
+    let span = log::request_span("invocation", &context);
+    let started = Instant::now();
+    let task = shared.handlers.spawn(
+        {
+            let shared = Arc::clone(shared);
+            async move { dispatch(&shared, &bytes, context).await }
+        }
+        .instrument(span.clone()),
+    );
     // Dropped when the client goes away: the handler is cancelled with it.
     let response = match AbortOnDrop(task).await {
         Ok(response) => response,
@@ -42,7 +52,14 @@ pub(crate) async fn handle(shared: &Arc<Shared>, request: Request<Incoming>) -> 
             "the handler runtime is shutting down",
         ),
     };
-    response.map(|body| offload_body(body, &shared.handlers))
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            duration_ms = started.elapsed().as_millis() as u64,
+            "Invocation completed"
+        );
+    });
+    response.map(|body| offload_body(body, &shared.handlers, span))
 }
 
 async fn dispatch(shared: &Shared, bytes: &[u8], context: RequestContext) -> Response<Body> {
@@ -73,7 +90,11 @@ fn declared_length<B>(request: &Request<B>) -> Option<u64> {
 
 /// Reads the body, at most `limit` bytes; a larger declared length is refused before
 /// anything is read.
-async fn read_body(request: Request<Incoming>, limit: usize) -> Result<Bytes, Rejection> {
+async fn read_body<B>(request: Request<B>, limit: usize) -> Result<Bytes, Rejection>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
     if declared_length(&request).is_some_and(|length| length > limit as u64) {
         return Err(Rejection::TooLarge(limit));
     }

@@ -9,12 +9,15 @@ mod error;
 pub mod handler;
 mod health;
 mod invocation;
+pub mod log;
+pub mod middleware;
 pub mod offload;
 mod rejection;
 pub mod response;
 mod route;
 mod serve;
 pub mod sse;
+pub mod testing;
 mod tracker;
 pub mod ws;
 

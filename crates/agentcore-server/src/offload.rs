@@ -46,12 +46,12 @@ impl<T> Future for AbortOnDrop<T> {
 /// plain bytes and stays as it is; anything streamed (user code) is driven on the handler
 /// runtime and handed over through a bounded channel. When the client goes away the
 /// receiver is dropped and the producer with it, at once.
-pub(crate) fn offload_body(body: Body, handlers: &Handle) -> Body {
+pub(crate) fn offload_body(body: Body, handlers: &Handle, span: tracing::Span) -> Body {
     if body.size_hint().exact().is_some() {
         return body;
     }
     let (sender, receiver) = mpsc::channel(STREAM_BUFFER_FRAMES);
-    handlers.spawn(pump(body, sender));
+    handlers.spawn(tracing::Instrument::instrument(pump(body, sender), span));
     Body::new(ChannelBody { receiver })
 }
 

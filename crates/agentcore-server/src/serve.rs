@@ -18,7 +18,7 @@ use tokio::sync::{Semaphore, oneshot, watch};
 
 use crate::app::{Config, Hook, Shared};
 use crate::connection::{Activity, Limits, TrackedBody, WatchedStream};
-use crate::route::route;
+use crate::route::Dispatch;
 use crate::{App, Body, BoxError};
 
 /// Why the server could not run.
@@ -64,13 +64,25 @@ impl App {
     /// (see [`crate::offload`]).
     pub async fn run(self) -> Result<(), ServeError> {
         let addr = self.bind_address();
-        let (shared, config, startup, shutdown) = self.into_parts(Handle::current());
-        run_hooks(startup).await.map_err(ServeError::Startup)?;
+        let parts = self.into_parts(Handle::current());
+        run_hooks(parts.on_startup)
+            .await
+            .map_err(ServeError::Startup)?;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| ServeError::Bind { addr, source })?;
-        serve_listener(shared, config, listener, shutdown_signal()).await?;
-        run_hooks(shutdown).await.map_err(ServeError::Shutdown)
+        let dispatch = Dispatch::new(Arc::clone(&parts.shared), parts.layers);
+        serve_listener(
+            parts.shared,
+            dispatch,
+            parts.config,
+            listener,
+            shutdown_signal(),
+        )
+        .await?;
+        run_hooks(parts.on_shutdown)
+            .await
+            .map_err(ServeError::Shutdown)
     }
 
     /// Serves on a listener you bound (e.g. `127.0.0.1:0` in tests) until the future is
@@ -101,10 +113,15 @@ impl App {
         listener: TcpListener,
         signal: impl Future<Output = ()>,
     ) -> Result<(), ServeError> {
-        let (shared, config, startup, shutdown) = self.into_parts(Handle::current());
-        run_hooks(startup).await.map_err(ServeError::Startup)?;
-        serve_listener(shared, config, listener, signal).await?;
-        run_hooks(shutdown).await.map_err(ServeError::Shutdown)
+        let parts = self.into_parts(Handle::current());
+        run_hooks(parts.on_startup)
+            .await
+            .map_err(ServeError::Startup)?;
+        let dispatch = Dispatch::new(Arc::clone(&parts.shared), parts.layers);
+        serve_listener(parts.shared, dispatch, parts.config, listener, signal).await?;
+        run_hooks(parts.on_shutdown)
+            .await
+            .map_err(ServeError::Shutdown)
     }
 }
 
@@ -128,6 +145,7 @@ impl Drop for ServerRuntime {
 
 async fn serve_listener(
     shared: Arc<Shared>,
+    dispatch: Dispatch,
     config: Config,
     listener: TcpListener,
     signal: impl Future<Output = ()>,
@@ -143,7 +161,7 @@ async fn serve_listener(
     runtime.spawn({
         let shared = Arc::clone(&shared);
         async move {
-            let _ = done.send(accept_loop(listener, shared, config).await);
+            let _ = done.send(accept_loop(listener, shared, dispatch, config).await);
         }
     });
     let _runtime = ServerRuntime(Some(runtime));
@@ -159,6 +177,7 @@ async fn serve_listener(
 async fn accept_loop(
     listener: std::net::TcpListener,
     shared: Arc<Shared>,
+    dispatch: Dispatch,
     config: Config,
 ) -> Result<(), ServeError> {
     let listener = TcpListener::from_std(listener).map_err(ServeError::Listener)?;
@@ -185,14 +204,14 @@ async fn accept_loop(
         let activity = Activity::new();
         let io = TokioIo::new(WatchedStream::new(stream, Arc::clone(&activity)));
         let service = {
-            let shared = Arc::clone(&shared);
+            let dispatch = dispatch.clone();
             let activity = Arc::clone(&activity);
             service_fn(move |request| {
                 activity.request_started();
-                let shared = Arc::clone(&shared);
+                let dispatch = dispatch.clone();
                 let activity = Arc::clone(&activity);
                 async move {
-                    let response = route(&shared, request).await;
+                    let response = dispatch.call(request).await;
                     Ok::<_, Infallible>(
                         response.map(|body| Body::new(TrackedBody::new(body, activity))),
                     )

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::error::{panic_message, short_type_name};
 use crate::response::{IntoInvocationResponse, marker, with_content_type};
-use crate::{Body, BoxError};
+use crate::{Body, BoxError, log};
 
 /// The comment sent as a keep-alive, when turned on with [`Sse::keep_alive`].
 const KEEP_ALIVE_COMMENT: &[u8] = b": keep-alive\n\n";
@@ -85,8 +85,9 @@ impl<T: Serialize, E: Into<BoxError>> SseItem<marker::Fallible> for Result<T, E>
         match self {
             Ok(item) => item.into_event(),
             Err(err) => {
-                let error_type = short_type_name::<E>();
-                Err(AgentErrorEvent::new(err.into().to_string(), error_type))
+                let (err, error_type) = (err.into(), short_type_name::<E>());
+                log::handler_failed("Stream", error_type, &*err);
+                Err(AgentErrorEvent::new(err.to_string(), error_type))
             }
         }
     }
@@ -169,7 +170,9 @@ where
             }
             Err(panic) => {
                 *this.done = true;
-                error_event(&AgentErrorEvent::new(panic_message(&*panic), "Panic"))
+                let message = panic_message(&*panic);
+                log::handler_failed("Stream", "Panic", &*BoxError::from(message.clone()));
+                error_event(&AgentErrorEvent::new(message, "Panic"))
             }
             Ok(Poll::Pending) => {
                 let Some(keep_alive) = this.keep_alive else {
@@ -213,7 +216,9 @@ impl KeepAlive {
 
     fn reset(&mut self) {
         if let Some(sleep) = &mut self.sleep {
-            sleep.as_mut().reset(tokio::time::Instant::now() + self.every);
+            sleep
+                .as_mut()
+                .reset(tokio::time::Instant::now() + self.every);
         }
     }
 }

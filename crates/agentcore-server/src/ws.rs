@@ -32,7 +32,7 @@ use crate::app::Shared;
 use crate::error::panic_message;
 use crate::response::{error_json, plain_text};
 use crate::serve::shutting_down;
-use crate::{Body, BoxError, RequestContext};
+use crate::{Body, BoxError, RequestContext, log};
 
 /// The default largest WebSocket message: 64 MiB.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 64 << 20;
@@ -301,10 +301,7 @@ pub(crate) fn config(max_message_bytes: usize, max_frame_bytes: usize) -> WebSoc
 
 /// `GET /ws`: runs the handler on the handler runtime and answers the handshake as it
 /// decides.
-pub(crate) async fn handle(
-    shared: &Arc<Shared>,
-    mut request: Request<hyper::body::Incoming>,
-) -> Response<Body> {
+pub(crate) async fn handle<B>(shared: &Arc<Shared>, mut request: Request<B>) -> Response<Body> {
     let Some(handler) = shared.websocket.clone() else {
         return plain_text(StatusCode::FORBIDDEN, "Forbidden");
     };
@@ -315,7 +312,7 @@ pub(crate) async fn handle(
             .insert(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
         return response;
     };
-    let context = RequestContext::from_headers(request.headers());
+    let context = RequestContext::from_request(&request);
     let (decided, answer) = oneshot::channel();
     let decision: Decision = Arc::new(Mutex::new(Some(decided)));
     let (returned, handed_back) = oneshot::channel();
@@ -328,14 +325,26 @@ pub(crate) async fn handle(
         shutdown: shared.shutdown.subscribe(),
     };
     let guard = shared.in_flight.track();
-    shared.handlers.spawn(async move {
+    let span = log::request_span("websocket", &context);
+    let session = async move {
         let _guard = guard;
         let ambient = Arc::new(context.clone());
         let session = RequestContext::scope_arc(ambient, handler(upgrade, context));
         let outcome = match AssertUnwindSafe(session).catch_unwind().await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(err)) => Err(err.to_string()),
-            Err(panic) => Err(panic_message(&*panic)),
+            Ok(Err(err)) => {
+                log::handler_failed("WebSocket handler", "Error", &*err);
+                Err(err.to_string())
+            }
+            Err(panic) => {
+                let message = panic_message(&*panic);
+                log::handler_failed(
+                    "WebSocket handler",
+                    "Panic",
+                    &*BoxError::from(message.clone()),
+                );
+                Err(message)
+            }
         };
         // A handler that ended without deciding: refuse (or fail) the handshake.
         match &outcome {
@@ -356,7 +365,10 @@ pub(crate) async fn handle(
             };
             let _ = close_stream(&mut stream, code.into(), reason).await;
         }
-    });
+    };
+    shared
+        .handlers
+        .spawn(tracing::Instrument::instrument(session, span));
     answer.await.unwrap_or_else(|_| {
         error_json(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,0 +1,58 @@
+//! Middleware: tower [`Layer`]s around the app's HTTP service.
+//!
+//! Layers see every request (`/ping`, `/invocations`, `/ws`) before the routing, on the
+//! server runtime: keep them non-blocking. Values a layer inserts into the request's
+//! extensions reach handlers as [`crate::RequestContext::extensions`].
+//!
+//! ```
+//! use std::time::Duration;
+//! use agentcore_server::{App, RequestContext};
+//! use serde_json::{Value, json};
+//!
+//! #[derive(Clone)]
+//! struct Tenant(String);
+//!
+//! let app = App::new()
+//!     .entrypoint(|_: Value, ctx: RequestContext| async move {
+//!         let tenant = ctx.extensions.get::<Tenant>().map(|t| t.0.clone());
+//!         Ok::<_, agentcore_server::BoxError>(json!({ "tenant": tenant }))
+//!     })
+//!     .layer(tower::util::MapRequestLayer::new(|mut request: http::Request<_>| {
+//!         request.extensions_mut().insert(Tenant("acme".into()));
+//!         request
+//!     }));
+//! ```
+
+use bytes::Bytes;
+use http::{Request, Response};
+use hyper::body::Incoming;
+use tower::util::BoxCloneSyncService;
+use tower::{Layer, Service, ServiceExt};
+
+use crate::{Body, BoxError};
+
+/// The app's HTTP service as layers see it. An error from a layer is answered with
+/// `500 {"error": message}`.
+pub type AppService = BoxCloneSyncService<Request<Incoming>, Response<Body>, BoxError>;
+
+/// A recorded `.layer(...)`, applied when the server starts.
+pub(crate) type ApplyLayer = Box<dyn FnOnce(AppService) -> AppService + Send>;
+
+/// Records `layer`: it wraps everything added before it.
+pub(crate) fn record<L, B>(layer: L) -> ApplyLayer
+where
+    L: Layer<AppService> + Send + 'static,
+    L::Service: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + Sync + 'static,
+    <L::Service as Service<Request<Incoming>>>::Future: Send + 'static,
+    <L::Service as Service<Request<Incoming>>>::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    Box::new(move |inner| {
+        let layered = layer
+            .layer(inner)
+            .map_response(|response| response.map(Body::new))
+            .map_err(Into::into);
+        BoxCloneSyncService::new(layered)
+    })
+}

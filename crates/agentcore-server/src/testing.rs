@@ -1,0 +1,283 @@
+//! An in-process client for your own tests: the app served over an in-memory connection
+//! (real HTTP/1.1 and WebSocket framing, no socket, no port), like axum's `oneshot` or
+//! Starlette's `TestClient`.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use agentcore_server::{App, testing::TestClient};
+//! use serde_json::{Value, json};
+//!
+//! let app = App::new().entrypoint(|payload: Value| async move {
+//!     Ok::<_, agentcore_server::BoxError>(json!({ "echo": payload }))
+//! });
+//! let client = TestClient::new(app);
+//! let response = client.invoke(&json!({ "hi": 1 })).await;
+//! assert_eq!(response.status(), 200);
+//! assert_eq!(response.json::<Value>(), json!({ "echo": { "hi": 1 } }));
+//! assert_eq!(client.ping().await.json::<Value>()["status"], "Healthy");
+//! # }
+//! ```
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use agentcore_contract::headers::SESSION_ID;
+use agentcore_contract::sse::{SseDecoder, SseEvent};
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use http::{HeaderMap, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::io::DuplexStream;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::route::Dispatch;
+use crate::ws::Message;
+use crate::{App, BoxError};
+
+/// How many bytes each in-memory connection buffers in each direction.
+const DUPLEX_BUFFER_BYTES: usize = 64 * 1024;
+
+/// Calls an [`App`] in-process. Build it inside a tokio runtime: handlers run on it.
+/// Lifespan hooks do not run.
+#[derive(Clone)]
+pub struct TestClient {
+    dispatch: Dispatch,
+}
+
+impl std::fmt::Debug for TestClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestClient").finish_non_exhaustive()
+    }
+}
+
+/// A buffered response.
+#[derive(Debug, Clone)]
+pub struct TestResponse {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl TestResponse {
+    /// The status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The body.
+    pub fn bytes(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The body as text (lossy UTF-8).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body parsed as JSON.
+    ///
+    /// # Panics
+    /// When the body is not that JSON: this is a test helper.
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_slice(&self.body).unwrap_or_else(|err| {
+            panic!("the body is not the expected JSON ({err}): {}", self.text())
+        })
+    }
+
+    /// The Server-Sent Events of the body, decoded as the HTML standard says.
+    ///
+    /// # Panics
+    /// When an event exceeds the decoder's limit.
+    pub fn events(&self) -> Vec<SseEvent> {
+        let mut decoder = SseDecoder::new();
+        decoder
+            .push(&self.body)
+            .unwrap_or_else(|err| panic!("undecodable SSE: {err}"));
+        decoder.finish()
+    }
+
+    /// The data of each event, parsed as JSON.
+    pub fn event_data<T: DeserializeOwned>(&self) -> Vec<T> {
+        self.events()
+            .iter()
+            .map(|event| {
+                serde_json::from_str(&event.data).unwrap_or_else(|err| {
+                    panic!(
+                        "event data is not the expected JSON ({err}): {}",
+                        event.data
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+impl TestClient {
+    /// Serves `app` in-process.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
+    pub fn new(app: App) -> Self {
+        let parts = app.into_parts(tokio::runtime::Handle::current());
+        Self {
+            dispatch: Dispatch::new(Arc::clone(&parts.shared), parts.layers),
+        }
+    }
+
+    /// `POST /invocations` with `payload` as JSON.
+    pub async fn invoke<T: Serialize + ?Sized>(&self, payload: &T) -> TestResponse {
+        self.invoke_with_session(payload, None).await
+    }
+
+    /// `POST /invocations` with `payload` as JSON and a session id header.
+    pub async fn invoke_with_session<T: Serialize + ?Sized>(
+        &self,
+        payload: &T,
+        session_id: Option<&str>,
+    ) -> TestResponse {
+        let body = serde_json::to_vec(payload)
+            .unwrap_or_else(|err| panic!("unserializable payload: {err}"));
+        let mut request =
+            Request::post("/invocations").header(http::header::CONTENT_TYPE, "application/json");
+        if let Some(session_id) = session_id {
+            request = request.header(SESSION_ID, session_id);
+        }
+        self.request(request.body(Bytes::from(body)).unwrap_or_default())
+            .await
+    }
+
+    /// `GET /ping`.
+    pub async fn ping(&self) -> TestResponse {
+        let request = Request::builder()
+            .method(Method::GET)
+            .uri("/ping")
+            .body(Bytes::new());
+        self.request(request.unwrap_or_default()).await
+    }
+
+    /// Sends any request (its URI is a path such as `/invocations`).
+    ///
+    /// # Panics
+    /// When the in-memory connection fails (a bug in the server, worth a failing test).
+    pub async fn request(&self, request: Request<Bytes>) -> TestResponse {
+        let io = self.connect();
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+            .await
+            .unwrap_or_else(|err| panic!("in-memory handshake failed: {err}"));
+        tokio::spawn(connection);
+        let (mut parts, body) = request.into_parts();
+        parts
+            .headers
+            .entry(http::header::HOST)
+            .or_insert(http::HeaderValue::from_static("test"));
+        let response: Response<_> = sender
+            .send_request(Request::from_parts(parts, Full::new(body)))
+            .await
+            .unwrap_or_else(|err| panic!("in-memory request failed: {err}"));
+        let (parts, body) = response.into_parts();
+        let body = body
+            .collect()
+            .await
+            .unwrap_or_else(|err| panic!("in-memory response body failed: {err}"))
+            .to_bytes();
+        TestResponse {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
+    }
+
+    /// Opens `/ws` with these extra headers (e.g. the session id).
+    pub async fn websocket(&self, headers: &[(&str, &str)]) -> Result<TestWebSocket, BoxError> {
+        let mut request = "ws://test/ws".into_client_request()?;
+        for (name, value) in headers {
+            request.headers_mut().insert(
+                http::HeaderName::from_bytes(name.as_bytes())?,
+                value.parse()?,
+            );
+        }
+        let (stream, _response) = tokio_tungstenite::client_async(request, self.connect()).await?;
+        Ok(TestWebSocket { stream })
+    }
+
+    /// A new in-memory connection, its server half served by the app.
+    fn connect(&self) -> DuplexStream {
+        let (client, server) = tokio::io::duplex(DUPLEX_BUFFER_BYTES);
+        let dispatch = self.dispatch.clone();
+        let service = service_fn(move |request| {
+            let dispatch = dispatch.clone();
+            async move { Ok::<_, Infallible>(dispatch.call(request).await) }
+        });
+        tokio::spawn(async move {
+            let builder = auto::Builder::new(TokioExecutor::new());
+            let _ = builder
+                .serve_connection_with_upgrades(TokioIo::new(server), service)
+                .await;
+        });
+        client
+    }
+}
+
+/// The client side of an in-process WebSocket.
+#[derive(Debug)]
+pub struct TestWebSocket {
+    stream: WebSocketStream<DuplexStream>,
+}
+
+impl TestWebSocket {
+    /// Sends a message.
+    pub async fn send(&mut self, message: Message) -> Result<(), BoxError> {
+        Ok(self.stream.send(message).await?)
+    }
+
+    /// Sends a value as a JSON text message.
+    pub async fn send_json<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), BoxError> {
+        self.send(Message::text(serde_json::to_string(value)?))
+            .await
+    }
+
+    /// The next text or binary message, or `Err(code)` with the server's close code
+    /// (`None` when the stream ended without one).
+    pub async fn recv(&mut self) -> Result<Message, Option<u16>> {
+        while let Some(message) = self.stream.next().await {
+            match message {
+                Ok(Message::Close(frame)) => {
+                    // Read on, so that our reply to the close is sent.
+                    while self.stream.next().await.is_some() {}
+                    return Err(frame.map(|f| f.code.into()));
+                }
+                Ok(message @ (Message::Text(_) | Message::Binary(_))) => return Ok(message),
+                Ok(_) => continue,
+                Err(_) => return Err(None),
+            }
+        }
+        Err(None)
+    }
+
+    /// The next message parsed as JSON, or `Err(code)` as [`TestWebSocket::recv`].
+    ///
+    /// # Panics
+    /// When the message is not that JSON.
+    pub async fn recv_json<T: DeserializeOwned>(&mut self) -> Result<T, Option<u16>> {
+        let message = self.recv().await?;
+        let parsed = serde_json::from_slice(&message.into_data());
+        Ok(parsed.unwrap_or_else(|err| panic!("the message is not the expected JSON: {err}")))
+    }
+
+    /// Closes normally (1000).
+    pub async fn close(&mut self) -> Result<(), BoxError> {
+        Ok(self.stream.close(None).await?)
+    }
+}
