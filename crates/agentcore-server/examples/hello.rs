@@ -32,6 +32,7 @@ async fn hello(
 
 #[tokio::main]
 async fn main() -> Result<(), agentcore_server::ServeError> {
+    let _ = agentcore_server::log::init();
     let app = App::new().entrypoint(hello);
     eprintln!("hello agent listening on http://{}", app.bind_address());
     app.run().await
