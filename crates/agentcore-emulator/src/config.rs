@@ -1,0 +1,163 @@
+//! What the emulator serves and whom it lets in.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use agentcore_contract::RuntimeArn;
+
+use crate::sigv4::Credentials;
+
+/// The largest payload the service accepts: 100,000,000 bytes.
+pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 100_000_000;
+/// How far a SigV4 request time may be from the emulator's clock: 5 minutes, as AWS.
+pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(300);
+/// How long a session may stay idle before it ends: 900 s, the service's default.
+pub const DEFAULT_SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// One runtime: its ARN, the local agent behind it, and its endpoints (qualifiers).
+#[derive(Debug, Clone)]
+pub struct Runtime {
+    /// The runtime ARN callers name.
+    pub arn: RuntimeArn,
+    /// The agent's base URL, e.g. `http://127.0.0.1:8080`.
+    pub agent: String,
+    /// The endpoint names accepted as `qualifier` (always including `DEFAULT`).
+    pub qualifiers: Vec<String>,
+}
+
+/// The emulator's configuration. Build it with [`crate::Emulator::builder`].
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) runtimes: Vec<Runtime>,
+    pub(crate) bearer_tokens: Vec<String>,
+    pub(crate) jwt_secret: Option<Vec<u8>>,
+    pub(crate) credentials: Vec<Credentials>,
+    pub(crate) allow_anonymous: bool,
+    pub(crate) clock_skew: Duration,
+    pub(crate) session_idle_timeout: Duration,
+    pub(crate) max_payload_bytes: usize,
+    pub(crate) work_root: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            runtimes: Vec::new(),
+            bearer_tokens: Vec::new(),
+            jwt_secret: None,
+            credentials: Vec::new(),
+            allow_anonymous: false,
+            clock_skew: DEFAULT_CLOCK_SKEW,
+            session_idle_timeout: DEFAULT_SESSION_IDLE_TIMEOUT,
+            max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
+            work_root: std::env::temp_dir()
+                .join(format!("agentcore-emulator-{}", std::process::id())),
+        }
+    }
+}
+
+/// Builds an [`crate::Emulator`].
+///
+/// ```
+/// use agentcore_emulator::Emulator;
+///
+/// let emulator = Emulator::builder()
+///     .runtime("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo", "http://127.0.0.1:8080")
+///     .unwrap()
+///     .bearer_token("local-token")
+///     .credentials("AKIDLOCAL", "local-secret", None)
+///     .build();
+/// # let _ = emulator;
+/// ```
+#[derive(Debug, Default)]
+pub struct EmulatorBuilder {
+    config: Config,
+}
+
+impl EmulatorBuilder {
+    /// Serves `arn`, forwarding to the agent at `agent` (`http://host:port`).
+    pub fn runtime(self, arn: &str, agent: &str) -> Result<Self, agentcore_contract::InvalidArn> {
+        self.runtime_with_qualifiers(arn, agent, &[])
+    }
+
+    /// Serves `arn` with extra endpoint names besides `DEFAULT`.
+    pub fn runtime_with_qualifiers(
+        mut self,
+        arn: &str,
+        agent: &str,
+        qualifiers: &[&str],
+    ) -> Result<Self, agentcore_contract::InvalidArn> {
+        let mut names = vec!["DEFAULT".to_owned()];
+        names.extend(qualifiers.iter().map(|q| (*q).to_owned()));
+        self.config.runtimes.push(Runtime {
+            arn: arn.parse()?,
+            agent: agent.trim_end_matches('/').to_owned(),
+            qualifiers: names,
+        });
+        Ok(self)
+    }
+
+    /// Accepts `Authorization: Bearer <token>` with this token.
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.config.bearer_tokens.push(token.into());
+        self
+    }
+
+    /// Accepts bearer JWTs signed with HS256 and this secret (with a valid `exp`).
+    pub fn jwt_hs256_secret(mut self, secret: impl Into<Vec<u8>>) -> Self {
+        self.config.jwt_secret = Some(secret.into());
+        self
+    }
+
+    /// Accepts SigV4 signatures (headers or presigned URLs) made with these credentials.
+    pub fn credentials(
+        mut self,
+        access_key: &str,
+        secret_key: &str,
+        session_token: Option<&str>,
+    ) -> Self {
+        self.config.credentials.push(Credentials {
+            access_key: access_key.to_owned(),
+            secret_key: secret_key.to_owned(),
+            session_token: session_token.map(str::to_owned),
+        });
+        self
+    }
+
+    /// Lets unauthenticated requests in (off by default, as the service).
+    pub fn allow_anonymous(mut self, allow: bool) -> Self {
+        self.config.allow_anonymous = allow;
+        self
+    }
+
+    /// The SigV4 clock skew allowed (default [`DEFAULT_CLOCK_SKEW`]).
+    pub fn clock_skew(mut self, skew: Duration) -> Self {
+        self.config.clock_skew = skew;
+        self
+    }
+
+    /// How long a session may stay idle (default [`DEFAULT_SESSION_IDLE_TIMEOUT`]).
+    pub fn session_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.config.session_idle_timeout = timeout;
+        self
+    }
+
+    /// The largest payload accepted (default [`DEFAULT_MAX_PAYLOAD_BYTES`]).
+    pub fn max_payload_bytes(mut self, limit: usize) -> Self {
+        self.config.max_payload_bytes = limit;
+        self
+    }
+
+    /// Where session working directories are made (default: a folder in the temp dir).
+    pub fn work_root(mut self, root: impl Into<PathBuf>) -> Self {
+        self.config.work_root = root.into();
+        self
+    }
+
+    /// The emulator, ready to start.
+    pub fn build(self) -> crate::Emulator {
+        crate::Emulator {
+            config: self.config,
+        }
+    }
+}

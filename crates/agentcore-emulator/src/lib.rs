@@ -1,0 +1,167 @@
+//! A local stand-in for the Amazon Bedrock AgentCore data plane.
+//!
+//! Neither a laptop test nor a CI job can reach AgentCore. The emulator serves the
+//! data-plane API of the contract on loopback for one or more runtime ARNs and forwards
+//! to local agents (such as the `agentcore-server` examples on port 8080):
+//!
+//! - `POST /runtimes/{arn}/invocations`: forwarded to the agent's `/invocations`, JSON and
+//!   SSE streamed through without buffering;
+//! - `GET /runtimes/{arn}/ws`: proxied to the agent's `/ws` both ways, close codes kept;
+//! - `POST /runtimes/{arn}/commands`: runs the command with `sh -c` in the session's own
+//!   working directory and streams stdout and stderr as AWS event-stream frames as they
+//!   come; the timeout ends it with `TIMED_OUT`;
+//! - `POST /runtimes/{arn}/stopruntimesession`: ends the session (idempotent per client token).
+//!
+//! It checks what the service checks: bearer tokens (fixed ones, or HS256 JWTs with a
+//! configured secret), SigV4 headers and presigned URLs against configured credentials
+//! (verified from the specification, with the clock skew and expiry rules), session ids
+//! (33–256 characters; generated and echoed when absent), the qualifier and the payload
+//! size; failures get the service's statuses, `x-amzn-errortype` and `{"message": ...}`.
+//!
+//! ```no_run
+//! # #[tokio::main]
+//! # async fn main() -> std::io::Result<()> {
+//! use agentcore_emulator::Emulator;
+//!
+//! let running = Emulator::builder()
+//!     .runtime("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo", "http://127.0.0.1:8080")
+//!     .expect("a runtime ARN")
+//!     .bearer_token("local-token")
+//!     .build()
+//!     .start("127.0.0.1:0")
+//!     .await?;
+//! println!("data plane at {}", running.url());
+//! # Ok(())
+//! # }
+//! ```
+
+mod auth;
+mod body;
+pub mod command;
+mod config;
+mod error;
+mod jwt;
+mod proxy;
+mod server;
+mod session;
+mod sigv4;
+
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use body::BoxError;
+pub use config::{
+    Config, DEFAULT_CLOCK_SKEW, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_SESSION_IDLE_TIMEOUT,
+    EmulatorBuilder, Runtime,
+};
+pub use error::ServiceError;
+pub use jwt::sign_hs256;
+pub use sigv4::Credentials;
+
+/// A configured emulator, ready to start.
+#[derive(Debug)]
+pub struct Emulator {
+    config: Config,
+}
+
+/// A running emulator; dropping it stops it.
+#[derive(Debug)]
+pub struct RunningEmulator {
+    addr: SocketAddr,
+    server: JoinHandle<()>,
+    reaper: JoinHandle<()>,
+}
+
+impl Emulator {
+    /// Starts configuring an emulator.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// Listens on `addr` (e.g. `127.0.0.1:0`) and serves in the background.
+    pub async fn start(self, addr: &str) -> std::io::Result<RunningEmulator> {
+        let listener = TcpListener::bind(addr).await?;
+        self.start_on(listener)
+    }
+
+    /// Serves on a listener you bound, in the background.
+    pub fn start_on(self, listener: TcpListener) -> std::io::Result<RunningEmulator> {
+        let addr = listener.local_addr()?;
+        let idle = self.config.session_idle_timeout;
+        let state = Arc::new(server::State {
+            sessions: session::Sessions::new(self.config.work_root.clone(), idle),
+            client: hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build_http(),
+            stopped: Mutex::new(HashSet::new()),
+            config: self.config,
+        });
+        let reaper = tokio::spawn({
+            let state = Arc::clone(&state);
+            async move {
+                let mut tick = tokio::time::interval((idle / 4).max(Duration::from_millis(50)));
+                loop {
+                    tick.tick().await;
+                    state.sessions.reap();
+                }
+            }
+        });
+        let server = tokio::spawn(accept_loop(listener, state));
+        Ok(RunningEmulator {
+            addr,
+            server,
+            reaper,
+        })
+    }
+}
+
+async fn accept_loop(listener: TcpListener, state: Arc<server::State>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let state = Arc::clone(&state);
+                async move { Ok::<_, Infallible>(server::handle(state, request).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades()
+                .await;
+        });
+    }
+}
+
+impl RunningEmulator {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Its base URL, `http://127.0.0.1:PORT`: the endpoint to give a client.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Runs until the process ends (for the binary).
+    pub async fn wait(mut self) {
+        let _ = (&mut self.server).await;
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        self.server.abort();
+        self.reaper.abort();
+    }
+}

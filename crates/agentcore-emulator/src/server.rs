@@ -1,0 +1,267 @@
+//! The data-plane routes: `/runtimes/{arn}/invocations|ws|commands|stopruntimesession`.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
+
+use agentcore_contract::{RuntimeArn, SessionId, headers};
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, LengthLimitError, Limited, StreamBody};
+use hyper::body::Incoming;
+use percent_encoding::percent_decode_str;
+use tokio_stream_shim::ReceiverStream;
+
+use crate::auth::authenticate;
+use crate::body::{Body, full};
+use crate::command::{self, CommandRequest};
+use crate::config::{Config, Runtime};
+use crate::error::ServiceError;
+use crate::proxy::{self, AgentClient};
+use crate::session::Sessions;
+use crate::sigv4::{SignedRequest, query_pairs};
+
+/// What every request shares.
+pub(crate) struct State {
+    pub(crate) config: Config,
+    pub(crate) sessions: Sessions,
+    pub(crate) client: AgentClient,
+    /// Client tokens of stops already done (stopping is idempotent).
+    pub(crate) stopped: Mutex<HashSet<(String, String)>>,
+}
+
+/// The operations on a runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Operation {
+    Invocations,
+    WebSocket,
+    Commands,
+    Stop,
+}
+
+pub(crate) async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Body> {
+    match route(&state, request).await {
+        Ok(response) => response,
+        Err(err) => {
+            tracing::info!(error = %err, "refused");
+            err.into_response()
+        }
+    }
+}
+
+async fn route(
+    state: &State,
+    mut request: Request<Incoming>,
+) -> Result<Response<Body>, ServiceError> {
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().map(str::to_owned);
+    let (arn, operation) = parse_path(&path)?;
+    let expected = if operation == Operation::WebSocket {
+        Method::GET
+    } else {
+        Method::POST
+    };
+    if request.method() != expected {
+        return Err(ServiceError::not_found(format!(
+            "no {} operation on {path}",
+            request.method()
+        )));
+    }
+    let on_upgrade = (operation == Operation::WebSocket).then(|| hyper::upgrade::on(&mut request));
+    let (parts, body) = request.into_parts();
+    let limit = state.config.max_payload_bytes;
+    let body = match Limited::new(body, limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(err) if err.is::<LengthLimitError>() => {
+            return Err(ServiceError::validation(format!(
+                "the payload exceeds {limit} bytes"
+            )));
+        }
+        Err(err) => {
+            return Err(ServiceError::validation(format!(
+                "the body could not be read: {err}"
+            )));
+        }
+    };
+    let signed = SignedRequest {
+        method: parts.method.as_str(),
+        path: &path,
+        query: query.as_deref(),
+        headers: &parts.headers,
+        body: &body,
+    };
+    authenticate(
+        &state.config,
+        arn.region().as_str(),
+        &signed,
+        SystemTime::now(),
+    )?;
+    let runtime = find_runtime(&state.config, &arn)?;
+    let query = query_pairs(query.as_deref());
+    let qualifier = query
+        .iter()
+        .find(|(k, _)| k == "qualifier")
+        .map_or("DEFAULT", |(_, v)| v.as_str());
+    if !runtime.qualifiers.iter().any(|q| q == qualifier) {
+        return Err(ServiceError::not_found(format!(
+            "no endpoint {qualifier:?} for runtime {arn}"
+        )));
+    }
+    let sent_session = parts
+        .headers
+        .get(headers::SESSION_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| {
+            query
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(headers::SESSION_ID))
+                .map(|(_, v)| v.clone())
+        });
+    let session_id = match sent_session {
+        Some(id) => SessionId::new(id).map_err(|err| ServiceError::validation(err.to_string()))?,
+        None if operation == Operation::Stop => {
+            return Err(ServiceError::validation(
+                "the runtime session id header is required",
+            ));
+        }
+        None => SessionId::new(uuid::Uuid::new_v4().to_string())
+            .map_err(|err| ServiceError::internal(err.to_string()))?,
+    };
+    let session = session_id.as_str();
+    let mut response = match operation {
+        Operation::Invocations => {
+            touch(state, &arn, session)?;
+            proxy::invoke(&state.client, &runtime.agent, &parts.headers, session, body).await?
+        }
+        Operation::WebSocket => {
+            touch(state, &arn, session)?;
+            let key = parts
+                .headers
+                .get(http::header::SEC_WEBSOCKET_KEY)
+                .ok_or_else(|| ServiceError::validation("not a WebSocket handshake"))?;
+            let on_upgrade = on_upgrade.ok_or_else(|| ServiceError::internal("no upgrade"))?;
+            proxy::websocket(&runtime.agent, &parts.headers, session, key, on_upgrade).await?
+        }
+        Operation::Commands => {
+            let command = CommandRequest::parse(&body)?;
+            let directory = touch(state, &arn, session)?;
+            let frames = command::spawn(command, directory);
+            let stream = ReceiverStream(frames);
+            let mut response = Response::new(BodyExt::boxed_unsync(StreamBody::new(stream)));
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static(headers::AMAZON_EVENTSTREAM),
+            );
+            response
+        }
+        Operation::Stop => stop(state, &arn, session, &body)?,
+    };
+    if let Ok(value) = HeaderValue::from_str(session) {
+        response.headers_mut().insert(headers::SESSION_ID, value);
+    }
+    Ok(response)
+}
+
+fn touch(
+    state: &State,
+    arn: &RuntimeArn,
+    session: &str,
+) -> Result<std::path::PathBuf, ServiceError> {
+    state.sessions.touch(arn.as_str(), session).map_err(|err| {
+        ServiceError::internal(format!("cannot create the session directory: {err}"))
+    })
+}
+
+fn stop(
+    state: &State,
+    arn: &RuntimeArn,
+    session: &str,
+    body: &[u8],
+) -> Result<Response<Body>, ServiceError> {
+    let token = if body.is_empty() {
+        None
+    } else {
+        let value: serde_json::Value = serde_json::from_slice(body)
+            .map_err(|err| ServiceError::validation(format!("the body is not JSON: {err}")))?;
+        value["clientToken"].as_str().map(str::to_owned)
+    };
+    if let Some(token) = &token {
+        let chars = token.chars().count();
+        if !(33..=256).contains(&chars) {
+            return Err(ServiceError::validation(format!(
+                "clientToken must be 33 to 256 characters, got {chars}"
+            )));
+        }
+    }
+    let stopped = state.sessions.stop(arn.as_str(), session);
+    let mut done = state.stopped.lock().unwrap_or_else(PoisonError::into_inner);
+    let repeat = token
+        .as_ref()
+        .is_some_and(|t| done.contains(&(session.to_owned(), t.clone())));
+    if !stopped && !repeat {
+        return Err(ServiceError::not_found(format!(
+            "no running session {session}"
+        )));
+    }
+    if let Some(token) = token {
+        done.insert((session.to_owned(), token));
+    }
+    let mut response = Response::new(full(Bytes::from_static(b"{}")));
+    *response.status_mut() = StatusCode::OK;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
+}
+
+fn find_runtime<'c>(config: &'c Config, arn: &RuntimeArn) -> Result<&'c Runtime, ServiceError> {
+    config
+        .runtimes
+        .iter()
+        .find(|runtime| runtime.arn == *arn)
+        .ok_or_else(|| ServiceError::not_found(format!("no runtime {arn}")))
+}
+
+fn parse_path(path: &str) -> Result<(RuntimeArn, Operation), ServiceError> {
+    let unknown = || ServiceError::not_found(format!("no operation at {path}"));
+    let rest = path.strip_prefix("/runtimes/").ok_or_else(unknown)?;
+    let (arn, operation) = rest.rsplit_once('/').ok_or_else(unknown)?;
+    let operation = match operation {
+        "invocations" => Operation::Invocations,
+        "ws" => Operation::WebSocket,
+        "commands" => Operation::Commands,
+        "stopruntimesession" => Operation::Stop,
+        _ => return Err(unknown()),
+    };
+    let arn = percent_decode_str(arn).decode_utf8_lossy();
+    let arn = arn
+        .parse()
+        .map_err(|err: agentcore_contract::InvalidArn| ServiceError::validation(err.to_string()))?;
+    Ok((arn, operation))
+}
+
+/// A stream over a channel of frames (what `tokio-stream`'s `ReceiverStream` does).
+mod tokio_stream_shim {
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use bytes::Bytes;
+    use hyper::body::Frame;
+    use tokio::sync::mpsc;
+
+    use crate::body::BoxError;
+
+    pub(crate) struct ReceiverStream(pub(crate) mpsc::Receiver<Bytes>);
+
+    impl futures_util::Stream for ReceiverStream {
+        type Item = Result<Frame<Bytes>, BoxError>;
+
+        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            self.0
+                .poll_recv(cx)
+                .map(|frame| frame.map(|bytes| Ok(Frame::data(bytes))))
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Runtime sessions: one per (runtime, session id), each with its own working directory,
+//! ended by `StopRuntimeSession` or after an idle timeout.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use crate::sigv4::hex;
+
+struct Session {
+    directory: PathBuf,
+    last_used: Instant,
+}
+
+/// The live sessions.
+pub(crate) struct Sessions {
+    root: PathBuf,
+    idle_timeout: Duration,
+    live: Mutex<HashMap<(String, String), Session>>,
+}
+
+impl Sessions {
+    pub(crate) fn new(root: PathBuf, idle_timeout: Duration) -> Self {
+        Self {
+            root,
+            idle_timeout,
+            live: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn live(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Session>> {
+        self.live.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The session's working directory, creating the session when it is new.
+    pub(crate) fn touch(&self, runtime: &str, session_id: &str) -> std::io::Result<PathBuf> {
+        let key = (runtime.to_owned(), session_id.to_owned());
+        let directory = {
+            let mut live = self.live();
+            let session = live.entry(key).or_insert_with(|| Session {
+                directory: self.directory_of(runtime, session_id),
+                last_used: Instant::now(),
+            });
+            session.last_used = Instant::now();
+            session.directory.clone()
+        };
+        std::fs::create_dir_all(&directory)?;
+        Ok(directory)
+    }
+
+    /// Ends a session; `false` when it was not running.
+    pub(crate) fn stop(&self, runtime: &str, session_id: &str) -> bool {
+        let removed = self
+            .live()
+            .remove(&(runtime.to_owned(), session_id.to_owned()));
+        match removed {
+            Some(session) => {
+                let _ = std::fs::remove_dir_all(session.directory);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether a session is running.
+    #[cfg(test)]
+    pub(crate) fn is_live(&self, runtime: &str, session_id: &str) -> bool {
+        self.live()
+            .contains_key(&(runtime.to_owned(), session_id.to_owned()))
+    }
+
+    /// Ends the sessions idle longer than the timeout; how many.
+    pub(crate) fn reap(&self) -> usize {
+        let idle: Vec<(String, String)> = self
+            .live()
+            .iter()
+            .filter(|(_, s)| s.last_used.elapsed() > self.idle_timeout)
+            .map(|(key, _)| key.clone())
+            .collect();
+        idle.iter()
+            .filter(|(runtime, id)| self.stop(runtime, id))
+            .count()
+    }
+
+    /// A directory name that no session id can steer outside the root.
+    fn directory_of(&self, runtime: &str, session_id: &str) -> PathBuf {
+        let name = |s: &str| hex(&Sha256::digest(s.as_bytes()))[..24].to_owned();
+        self.root.join(name(runtime)).join(name(session_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_have_their_own_directories_and_end() {
+        let root =
+            std::env::temp_dir().join(format!("agentcore-sessions-{}", uuid::Uuid::new_v4()));
+        let sessions = Sessions::new(root.clone(), Duration::from_millis(10));
+        let a = sessions
+            .touch("arn", "../../etc/passwd-0123456789abcdef0123")
+            .unwrap();
+        let b = sessions
+            .touch("arn", "other-0123456789abcdef0123456789abc")
+            .unwrap();
+        assert_ne!(a, b);
+        assert!(a.starts_with(&root) && a.is_dir());
+        assert!(sessions.stop("arn", "other-0123456789abcdef0123456789abc"));
+        assert!(!b.exists());
+        assert!(!sessions.stop("arn", "other-0123456789abcdef0123456789abc"));
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(sessions.reap(), 1);
+        assert!(!sessions.is_live("arn", "../../etc/passwd-0123456789abcdef0123"));
+        let _ = std::fs::remove_dir_all(root);
+    }
+}

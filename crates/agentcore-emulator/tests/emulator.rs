@@ -1,0 +1,457 @@
+//! The emulator over real sockets, in front of a real agent (agentcore-server).
+
+use std::time::Duration;
+
+use agentcore_emulator::{Emulator, RunningEmulator};
+use agentcore_server::{App, BoxError, RequestContext, WebSocketUpgrade};
+use aws_smithy_eventstream::frame::read_message_from;
+use bytes::{Buf, Bytes};
+use futures_util::{SinkExt, StreamExt};
+use http::StatusCode;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+const ARN: &str = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/emulated-agent";
+const TOKEN: &str = "local-token";
+const SESSION: &str = "emulator-session-0123456789abcdef01234";
+
+async fn agent() -> String {
+    let app = App::new()
+        .entrypoint(|payload: Value, ctx: RequestContext| async move {
+            use agentcore_server::IntoInvocationResponse;
+            if let Some(n) = payload["stream"].as_u64() {
+                let items = futures_util::stream::iter(0..n).then(|i| async move {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    json!({ "i": i })
+                });
+                return Ok::<_, BoxError>(items.into_invocation_response());
+            }
+            Ok(json!({
+                "echo": payload,
+                "session": ctx.session_id,
+                "request_id_len": ctx.request_id.len(),
+                "headers": ctx.request_headers,
+            })
+            .into_invocation_response())
+        })
+        .websocket(
+            |upgrade: WebSocketUpgrade, ctx: RequestContext| async move {
+                let mut socket = upgrade.accept().await?;
+                while let Some(message) = socket.recv_json::<Value>().await? {
+                    if message == json!("fail") {
+                        return Err::<(), BoxError>("agent failed".into());
+                    }
+                    if message == json!("bye") {
+                        return Ok(());
+                    }
+                    socket
+                        .send_json(&json!({ "echo": message, "session": ctx.session_id }))
+                        .await?;
+                }
+                Ok(())
+            },
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(app.serve(listener));
+    format!("http://{addr}")
+}
+
+async fn emulator() -> RunningEmulator {
+    let agent = agent().await;
+    Emulator::builder()
+        .runtime_with_qualifiers(ARN, &agent, &["prod"])
+        .unwrap()
+        .bearer_token(TOKEN)
+        .jwt_hs256_secret(b"jwt-secret".to_vec())
+        .session_idle_timeout(Duration::from_secs(60))
+        .build()
+        .start("127.0.0.1:0")
+        .await
+        .unwrap()
+}
+
+fn path(operation: &str) -> String {
+    let arn = agentcore_contract::RuntimeArn::new(ARN).unwrap();
+    agentcore_contract::endpoint::RuntimeOperation::Invocations
+        .path(&arn)
+        .replace("/invocations", &format!("/{operation}"))
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: http::HeaderMap,
+    body: Bytes,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+async fn post(
+    emulator: &RunningEmulator,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Reply {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let mut request = http::Request::post(format!("{}{target}", emulator.url()));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = client
+        .request(
+            request
+                .body(Full::new(Bytes::from(body.to_owned())))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let (parts, body) = response.into_parts();
+    Reply {
+        status: parts.status,
+        headers: parts.headers,
+        body: body.collect().await.unwrap().to_bytes(),
+    }
+}
+
+fn bearer() -> (&'static str, String) {
+    ("authorization", format!("Bearer {TOKEN}"))
+}
+
+#[tokio::test]
+async fn invocations_are_forwarded_with_the_session() {
+    let emulator = emulator().await;
+    let auth = bearer();
+    let reply = post(
+        &emulator,
+        &format!("{}?qualifier=prod", path("invocations")),
+        &[
+            (auth.0, &auth.1),
+            ("content-type", "application/json"),
+            ("x-amzn-bedrock-agentcore-runtime-session-id", SESSION),
+            ("x-amzn-bedrock-agentcore-runtime-custom-tenant", "acme"),
+        ],
+        r#"{"prompt":"hi"}"#,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.headers["x-amzn-bedrock-agentcore-runtime-session-id"],
+        SESSION
+    );
+    let json = reply.json();
+    assert_eq!(json["echo"], json!({ "prompt": "hi" }));
+    assert_eq!(json["session"], SESSION);
+    assert_eq!(json["request_id_len"], 36);
+    assert_eq!(
+        json["headers"]["x-amzn-bedrock-agentcore-runtime-custom-tenant"],
+        "acme"
+    );
+    assert_eq!(json["headers"]["Authorization"], format!("Bearer {TOKEN}"));
+
+    // No session id: one is generated and echoed.
+    let reply = post(&emulator, &path("invocations"), &[(auth.0, &auth.1)], "{}").await;
+    let generated = reply.headers["x-amzn-bedrock-agentcore-runtime-session-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(generated.len(), 36);
+    assert_eq!(reply.json()["session"], generated);
+}
+
+#[tokio::test]
+async fn sse_streams_through_as_it_is_produced() {
+    let emulator = emulator().await;
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let request = http::Request::post(format!("{}{}", emulator.url(), path("invocations")))
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .body(Full::new(Bytes::from_static(br#"{"stream":5}"#)))
+        .unwrap();
+    let response = client.request(request).await.unwrap();
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut body = response.into_body();
+    let mut chunks = Vec::new();
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame.unwrap().into_data() {
+            chunks.push(data);
+        }
+    }
+    let text: String = chunks
+        .iter()
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    assert_eq!(
+        text,
+        (0..5)
+            .map(|i| format!("data: {{\"i\":{i}}}\n\n"))
+            .collect::<String>()
+    );
+    assert!(
+        chunks.len() >= 5,
+        "the events arrived in one piece: buffered ({} chunks)",
+        chunks.len()
+    );
+}
+
+/// A target, its headers, the expected status and error type.
+type Case = (String, Vec<(&'static str, String)>, StatusCode, &'static str);
+
+#[tokio::test]
+async fn auth_arn_qualifier_and_session_checks() {
+    let emulator = emulator().await;
+    let auth = bearer();
+    let cases: Vec<Case> = vec![
+        (
+            path("invocations"),
+            vec![],
+            StatusCode::UNAUTHORIZED,
+            "UnauthorizedException",
+        ),
+        (
+            path("invocations"),
+            vec![("authorization", "Bearer wrong".into())],
+            StatusCode::FORBIDDEN,
+            "AccessDeniedException",
+        ),
+        (
+            path("invocations").replace("emulated-agent", "other-agent"),
+            vec![(auth.0, auth.1.clone())],
+            StatusCode::NOT_FOUND,
+            "ResourceNotFoundException",
+        ),
+        (
+            format!("{}?qualifier=nope", path("invocations")),
+            vec![(auth.0, auth.1.clone())],
+            StatusCode::NOT_FOUND,
+            "ResourceNotFoundException",
+        ),
+        (
+            path("invocations"),
+            vec![
+                (auth.0, auth.1.clone()),
+                (
+                    "x-amzn-bedrock-agentcore-runtime-session-id",
+                    "short".into(),
+                ),
+            ],
+            StatusCode::BAD_REQUEST,
+            "ValidationException",
+        ),
+        (
+            "/runtimes/not-an-arn/invocations".into(),
+            vec![(auth.0, auth.1.clone())],
+            StatusCode::BAD_REQUEST,
+            "ValidationException",
+        ),
+    ];
+    for (target, headers, status, kind) in cases {
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let reply = post(&emulator, &target, &headers, "{}").await;
+        assert_eq!(reply.status, status, "{target} {headers:?}");
+        assert!(
+            reply.headers["x-amzn-errortype"]
+                .to_str()
+                .unwrap()
+                .starts_with(kind),
+            "{target}"
+        );
+        assert!(reply.json()["message"].is_string());
+    }
+
+    // HS256 JWTs: valid, expired.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let valid = agentcore_emulator::sign_hs256(&json!({ "exp": now + 60 }), b"jwt-secret");
+    let expired = agentcore_emulator::sign_hs256(&json!({ "exp": now - 1 }), b"jwt-secret");
+    let ok = post(
+        &emulator,
+        &path("invocations"),
+        &[("authorization", &format!("Bearer {valid}"))],
+        "{}",
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::OK);
+    let refused = post(
+        &emulator,
+        &path("invocations"),
+        &[("authorization", &format!("Bearer {expired}"))],
+        "{}",
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+/// The command's events, decoded with the smithy reader.
+fn decode_events(mut body: Bytes) -> Vec<Value> {
+    let mut events = Vec::new();
+    while body.has_remaining() {
+        let message = read_message_from(&mut body).unwrap();
+        events.push(serde_json::from_slice(message.payload()).unwrap());
+    }
+    events
+}
+
+#[tokio::test]
+async fn commands_stream_output_exit_codes_and_timeouts() {
+    let emulator = emulator().await;
+    let auth = bearer();
+    let headers = [
+        (auth.0, auth.1.as_str()),
+        ("x-amzn-bedrock-agentcore-runtime-session-id", SESSION),
+    ];
+    let run =
+        |command: &str, timeout: u64| json!({ "command": command, "timeout": timeout }).to_string();
+
+    let reply = post(
+        &emulator,
+        &path("commands"),
+        &headers,
+        &run("echo out; echo err >&2; pwd > where; exit 3", 10),
+    )
+    .await;
+    assert_eq!(
+        reply.headers["content-type"],
+        "application/vnd.amazon.eventstream"
+    );
+    let events = decode_events(reply.body);
+    assert_eq!(events.first(), Some(&json!({ "contentStart": {} })));
+    assert_eq!(
+        events.last(),
+        Some(&json!({ "contentStop": { "exitCode": 3, "status": "COMPLETED" } }))
+    );
+    let stdout: String = events
+        .iter()
+        .filter_map(|e| e["contentDelta"]["stdout"].as_str())
+        .collect();
+    let stderr: String = events
+        .iter()
+        .filter_map(|e| e["contentDelta"]["stderr"].as_str())
+        .collect();
+    assert_eq!((stdout.as_str(), stderr.as_str()), ("out\n", "err\n"));
+
+    // The session keeps its directory across commands.
+    let reply = post(
+        &emulator,
+        &path("commands"),
+        &headers,
+        &run("cat where", 10),
+    )
+    .await;
+    let events = decode_events(reply.body);
+    let dir: String = events
+        .iter()
+        .filter_map(|e| e["contentDelta"]["stdout"].as_str())
+        .collect();
+    assert!(dir.contains("agentcore-emulator"), "{dir}");
+
+    let reply = post(
+        &emulator,
+        &path("commands"),
+        &headers,
+        &run("echo started; sleep 5", 1),
+    )
+    .await;
+    let events = decode_events(reply.body);
+    assert_eq!(
+        events.last(),
+        Some(&json!({ "contentStop": { "exitCode": -1, "status": "TIMED_OUT" } }))
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["contentDelta"]["stdout"] == "started\n")
+    );
+
+    let reply = post(&emulator, &path("commands"), &headers, r#"{"command":""}"#).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn stopping_sessions_is_idempotent_per_client_token() {
+    let emulator = emulator().await;
+    let auth = bearer();
+    let headers = [
+        (auth.0, auth.1.as_str()),
+        ("x-amzn-bedrock-agentcore-runtime-session-id", SESSION),
+    ];
+    post(&emulator, &path("invocations"), &headers, "{}").await;
+    let token = r#"{"clientToken":"client-token-0000000000000000000000000001"}"#;
+    let reply = post(&emulator, &path("stopruntimesession"), &headers, token).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.headers["x-amzn-bedrock-agentcore-runtime-session-id"],
+        SESSION
+    );
+    assert_eq!(
+        post(&emulator, &path("stopruntimesession"), &headers, token)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let other = r#"{"clientToken":"client-token-0000000000000000000000000002"}"#;
+    assert_eq!(
+        post(&emulator, &path("stopruntimesession"), &headers, other)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let no_session = post(
+        &emulator,
+        &path("stopruntimesession"),
+        &[(auth.0, &auth.1)],
+        token,
+    )
+    .await;
+    assert_eq!(no_session.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn websockets_are_proxied_with_their_close_codes() {
+    let emulator = emulator().await;
+    let url = format!("{}{}", emulator.url().replace("http", "ws"), path("ws"));
+    for (last, code) in [(json!("bye"), 1000u16), (json!("fail"), 1011)] {
+        let mut request = url.as_str().into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {TOKEN}").parse().unwrap());
+        request.headers_mut().insert(
+            "x-amzn-bedrock-agentcore-runtime-session-id",
+            SESSION.parse().unwrap(),
+        );
+        let (mut socket, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+        assert_eq!(
+            response.headers()["x-amzn-bedrock-agentcore-runtime-session-id"],
+            SESSION
+        );
+        socket.send(Message::text(r#"{"n":1}"#)).await.unwrap();
+        let reply: Value =
+            serde_json::from_str(socket.next().await.unwrap().unwrap().to_text().unwrap()).unwrap();
+        assert_eq!(reply, json!({ "echo": { "n": 1 }, "session": SESSION }));
+        socket.send(Message::text(last.to_string())).await.unwrap();
+        let mut close = None;
+        while let Some(Ok(message)) = socket.next().await {
+            if let Message::Close(frame) = message {
+                close = frame.map(|f| u16::from(f.code));
+            }
+        }
+        assert_eq!(close, Some(code));
+    }
+
+    // Refused without credentials.
+    let refused = tokio_tungstenite::connect_async(url.as_str()).await;
+    match refused {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 401)
+        }
+        other => panic!("expected 401, got {other:?}"),
+    }
+}
