@@ -13,7 +13,7 @@ use tracing::Instrument;
 
 use crate::app::Shared;
 use crate::error::panic_message;
-use crate::offload::{AbortOnDrop, offload_body};
+use crate::offload::{AbortOnDrop, offload_body, on_server_thread};
 use crate::rejection::Rejection;
 use crate::response::error_json;
 use crate::{Body, BoxError, RequestContext, debug, handler, log};
@@ -33,6 +33,31 @@ where
     };
     let span = log::request_span("invocation", &context);
     let started = Instant::now();
+    let response = if on_server_thread() {
+        offloaded(shared, bytes, context, span.clone()).await
+    } else {
+        dispatch(shared, &bytes, context)
+            .instrument(span.clone())
+            .await
+    };
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            duration_ms = started.elapsed().as_millis() as u64,
+            "Invocation completed"
+        );
+    });
+    response
+}
+
+/// Runs the invocation on the handler runtime (this connection is on the server's) and
+/// hands its streamed body back through a channel.
+async fn offloaded(
+    shared: &Arc<Shared>,
+    bytes: Bytes,
+    context: RequestContext,
+    span: tracing::Span,
+) -> Response<Body> {
     let task = shared.handlers.spawn(
         {
             let shared = Arc::clone(shared);
@@ -52,13 +77,6 @@ where
             "the handler runtime is shutting down",
         ),
     };
-    span.in_scope(|| {
-        tracing::info!(
-            status = response.status().as_u16(),
-            duration_ms = started.elapsed().as_millis() as u64,
-            "Invocation completed"
-        );
-    });
     response.map(|body| offload_body(body, &shared.handlers, span))
 }
 

@@ -1,14 +1,22 @@
-//! The isolation model: user code runs on the handler runtime, never on the server's.
+//! The isolation model: health checks and accepting never wait for user code.
 //!
-//! The server accepts connections, parses HTTP and answers `/ping` on its own small
-//! runtime (the *server runtime*, [`crate::App::server_threads`] threads). Entrypoints,
-//! WebSocket handlers and the streams they return run on the runtime that called
-//! [`crate::App::run`] or [`crate::App::serve`] (the *handler runtime*: yours). A handler
-//! that blocks its thread takes one handler worker, never the server: `/ping` and new
-//! connections are still answered at once.
+//! Two runtimes. The *server runtime* is the server's own ([`crate::App::server_threads`]
+//! threads); the *handler runtime* is the one that called [`crate::App::run`] or
+//! [`crate::App::serve`]: yours. The server runtime accepts every connection and looks at
+//! its first request line:
 //!
-//! The cost on the hot path is one task spawn per request and one channel hop per
-//! streamed chunk; `cargo xtask bench` measures it.
+//! - a connection that starts with `GET /ping` (a health check) stays on the server
+//!   runtime. `/ping` is answered there from memory; an invocation that arrives on such a
+//!   connection later is spawned onto the handler runtime and its streamed body is pumped
+//!   back through a bounded channel (one hop per request);
+//! - any other connection moves to the handler runtime (its socket re-registered there)
+//!   and is served there with the handlers: no hop per request, per event or per message.
+//!
+//! So a handler that blocks its thread takes one handler worker, never the server: new
+//! connections are accepted and health checks answered in milliseconds even while every
+//! handler worker is stuck. What such a stall can hold up is the other requests of the
+//! connections already on the handler runtime, as with any server. `cargo xtask bench`
+//! measures the cost (see `docs/BENCHMARKS.md`).
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -21,6 +29,20 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::{Body, BoxError};
+
+thread_local! {
+    static SERVER_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks the calling thread as one of the server runtime's.
+pub(crate) fn mark_server_thread() {
+    SERVER_THREAD.set(true);
+}
+
+/// Whether this code runs on the server runtime (then user code must be offloaded).
+pub(crate) fn on_server_thread() -> bool {
+    SERVER_THREAD.get()
+}
 
 /// How many streamed chunks the handler side may produce ahead of the socket.
 const STREAM_BUFFER_FRAMES: usize = 8;

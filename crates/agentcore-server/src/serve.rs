@@ -11,14 +11,15 @@ use std::time::Duration;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::{Handle, Runtime};
 use tokio::sync::{Semaphore, oneshot, watch};
 
 use crate::app::{Config, Hook, Shared};
 use crate::connection::{Activity, Limits, TrackedBody, WatchedStream};
+use crate::offload;
 use crate::route::Dispatch;
+use crate::tracker::Tracker;
 use crate::{App, Body, BoxError};
 
 /// Why the server could not run.
@@ -153,6 +154,7 @@ async fn serve_listener(
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.server_threads)
         .thread_name("agentcore-server")
+        .on_thread_start(offload::mark_server_thread)
         .enable_all()
         .build()
         .map_err(ServeError::Runtime)?;
@@ -181,13 +183,17 @@ async fn accept_loop(
     config: Config,
 ) -> Result<(), ServeError> {
     let listener = TcpListener::from_std(listener).map_err(ServeError::Listener)?;
-    let limits = Limits {
-        header_read_timeout: config.header_read_timeout,
-        idle_timeout: config.idle_timeout,
-    };
     let permits = Arc::new(Semaphore::new(config.max_connections));
-    let builder = auto::Builder::new(TokioExecutor::new());
-    let graceful = GracefulShutdown::new();
+    let connections = Tracker::default();
+    let serving = Serving {
+        dispatch,
+        builder: auto::Builder::new(TokioExecutor::new()),
+        limits: Limits {
+            header_read_timeout: config.header_read_timeout,
+            idle_timeout: config.idle_timeout,
+        },
+        shutdown: shared.shutdown.subscribe(),
+    };
     let mut shutdown = shared.shutdown.subscribe();
     loop {
         let accepted = tokio::select! {
@@ -201,10 +207,98 @@ async fn accept_loop(
         // Without it, every response written in several pieces (SSE events, frames)
         // waits ~40 ms behind Nagle's algorithm and delayed ACKs.
         let _ = stream.set_nodelay(true);
+        let serving = serving.clone();
+        let guard = connections.track();
+        let handlers = shared.handlers.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let _guard = guard;
+            match placement(&stream, serving.limits.idle_timeout).await {
+                Some(Placement::Server) => serving.serve(stream).await,
+                Some(Placement::Handlers) => {
+                    // Moved to the handler runtime's reactor: no hop per request.
+                    let Ok(stream) = stream.into_std() else {
+                        return;
+                    };
+                    let served = handlers.spawn(async move {
+                        if let Ok(stream) = TcpStream::from_std(stream) {
+                            serving.serve(stream).await;
+                        }
+                    });
+                    let _ = served.await;
+                }
+                None => {}
+            }
+        });
+    }
+    drop(listener);
+    let drained = async {
+        connections.wait().await;
+        shared.in_flight.wait().await;
+    };
+    let _ = tokio::time::timeout(config.shutdown_timeout, drained).await;
+    Ok(())
+}
+
+/// Where a connection is served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    /// On the server runtime: health checks, answered whatever the handlers do.
+    Server,
+    /// On the handler runtime, with the handlers: no hop per request.
+    Handlers,
+}
+
+/// Request lines that make a health-check connection.
+const PING_LINES: [&[u8]; 3] = [b"GET /ping ", b"HEAD /ping ", b"GET /ping?"];
+/// The longest of [`PING_LINES`].
+const PING_LINE_MAX: usize = 11;
+
+/// Looks at the first bytes of a connection: one whose first request is `/ping` stays on
+/// the server runtime (so that health checks never wait behind a blocked handler); any
+/// other goes to the handler runtime. `None` when the client sends nothing in time.
+async fn placement(stream: &TcpStream, idle_timeout: Duration) -> Option<Placement> {
+    let decide = async {
+        let mut buf = [0u8; PING_LINE_MAX];
+        loop {
+            let n = stream.peek(&mut buf).await.ok()?;
+            let seen = &buf[..n];
+            if seen.is_empty() {
+                return None;
+            }
+            if PING_LINES.iter().any(|line| seen.starts_with(line)) {
+                return Some(Placement::Server);
+            }
+            let may_be_ping = PING_LINES.iter().any(|line| line.starts_with(seen));
+            if !may_be_ping || seen.len() == PING_LINE_MAX {
+                return Some(Placement::Handlers);
+            }
+            // Only part of a request line so far: wait for more.
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    };
+    tokio::time::timeout(idle_timeout, decide)
+        .await
+        .ok()
+        .flatten()
+}
+
+/// What serving a connection needs; cloned into each connection's task.
+#[derive(Clone)]
+struct Serving {
+    dispatch: Dispatch,
+    builder: auto::Builder<TokioExecutor>,
+    limits: Limits,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Serving {
+    /// Serves one connection until it ends, a limit expires, or shutdown drains it.
+    async fn serve(mut self, stream: TcpStream) {
         let activity = Activity::new();
         let io = TokioIo::new(WatchedStream::new(stream, Arc::clone(&activity)));
         let service = {
-            let dispatch = dispatch.clone();
+            let dispatch = self.dispatch.clone();
             let activity = Arc::clone(&activity);
             service_fn(move |request| {
                 activity.request_started();
@@ -218,27 +312,20 @@ async fn accept_loop(
                 }
             })
         };
-        let connection = builder
-            .serve_connection_with_upgrades(io, service)
-            .into_owned();
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            let _permit = permit;
-            // A connection error concerns that client only (reset, malformed request);
-            // an expired limit drops the connection.
-            tokio::select! {
-                _ = connection => {}
-                _ = activity.expired(limits) => {}
-            }
-        });
+        let connection = self.builder.serve_connection_with_upgrades(io, service);
+        let mut connection = std::pin::pin!(connection);
+        // A connection error concerns that client only (reset, malformed request); an
+        // expired limit drops the connection.
+        tokio::select! {
+            _ = connection.as_mut() => return,
+            _ = activity.expired(self.limits) => return,
+            () = shutting_down(&mut self.shutdown) => connection.as_mut().graceful_shutdown(),
+        }
+        tokio::select! {
+            _ = connection => {}
+            _ = activity.expired(self.limits) => {}
+        }
     }
-    drop(listener);
-    let drained = async {
-        graceful.shutdown().await;
-        shared.in_flight.wait().await;
-    };
-    let _ = tokio::time::timeout(config.shutdown_timeout, drained).await;
-    Ok(())
 }
 
 /// Waits for a connection slot, then for a connection.

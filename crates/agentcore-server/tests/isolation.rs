@@ -176,3 +176,55 @@ async fn keep_alive_comments_are_sent_when_turned_on() {
     assert!(text.starts_with(": keep-alive\n\n"), "{text:?}");
     assert!(text.ends_with("data: \"late\"\n\n"), "{text:?}");
 }
+
+/// A connection that starts with a health check stays on the server runtime; what it
+/// carries later is offloaded to the handlers, streams included.
+#[tokio::test]
+async fn invocations_on_a_health_check_connection_are_offloaded() {
+    let app = App::new().entrypoint(|payload: Value| async move {
+        use agentcore_server::IntoInvocationResponse;
+        let response = match payload["stream"].as_u64() {
+            Some(n) => futures_util::stream::iter((0..n).map(|i| json!({ "i": i })))
+                .into_invocation_response(),
+            None => json!({ "echo": payload }).into_invocation_response(),
+        };
+        Ok::<_, std::convert::Infallible>(response)
+    });
+    let server = TestServer::start(app).await;
+    let mut socket = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let read_until = async |socket: &mut tokio::net::TcpStream, end: &str| {
+        let mut text = String::new();
+        while !text.contains(end) {
+            let mut buf = [0u8; 4096];
+            let n = socket.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed: {text}");
+            text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        text
+    };
+    socket
+        .write_all(b"GET /ping HTTP/1.1\r\nhost: t\r\n\r\n")
+        .await
+        .unwrap();
+    assert!(read_until(&mut socket, "}").await.contains("Healthy"));
+    socket
+        .write_all(b"POST /invocations HTTP/1.1\r\nhost: t\r\ncontent-length: 7\r\n\r\n{\"a\":1}")
+        .await
+        .unwrap();
+    assert!(
+        read_until(&mut socket, "}}")
+            .await
+            .contains(r#"{"echo":{"a":1}}"#)
+    );
+    socket
+        .write_all(
+            b"POST /invocations HTTP/1.1\r\nhost: t\r\ncontent-length: 12\r\n\r\n{\"stream\":3}",
+        )
+        .await
+        .unwrap();
+    let text = read_until(&mut socket, "data: {\"i\":2}\n\n").await;
+    assert!(text.contains("text/event-stream"), "{text}");
+    for i in 0..2 {
+        assert!(text.contains(&format!("data: {{\"i\":{i}}}\n\n")), "{text}");
+    }
+}
