@@ -201,7 +201,12 @@ async fn sse_streams_through_as_it_is_produced() {
 }
 
 /// A target, its headers, the expected status and error type.
-type Case = (String, Vec<(&'static str, String)>, StatusCode, &'static str);
+type Case = (
+    String,
+    Vec<(&'static str, String)>,
+    StatusCode,
+    &'static str,
+);
 
 #[tokio::test]
 async fn auth_arn_qualifier_and_session_checks() {
