@@ -165,3 +165,8 @@ impl Drop for RunningEmulator {
         self.reaper.abort();
     }
 }
+
+/// The guide's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/EMULATOR.md")]
+struct Guide;

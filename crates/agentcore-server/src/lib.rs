@@ -38,3 +38,9 @@ pub use ws::{WebSocket, WebSocketUpgrade};
 
 /// The contract crate, re-exported for headers, ARNs and SSE helpers.
 pub use agentcore_contract as contract;
+
+/// The guides' examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/WRITING_AN_AGENT.md")]
+#[doc = include_str!("../../../docs/DEPLOY.md")]
+struct Guides;
