@@ -3,7 +3,9 @@
 //!
 //! Run `cargo xtask help` for the list of tasks.
 
+mod bench;
 mod conformance;
+mod release;
 
 use std::process::ExitCode;
 
@@ -11,15 +13,21 @@ const USAGE: &str = "\
 usage: cargo xtask <task> [args]
 
 tasks:
+  bench         benchmark the agent host against a bare-hyper baseline and write
+                docs/BENCHMARKS.md; `cargo xtask bench --help` for its flags
   conformance   run the shared conformance suites (http, sigv4, dataplane);
                 `cargo xtask conformance --help` for its flags
+  release       bump the crates to a version, release the changelog, check, package,
+                commit and tag; `cargo xtask release --help` for its flags
   help          print this message
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
+        Some("bench") => bench::run(&args[1..]),
         Some("conformance") => conformance::run(&args[1..]),
+        Some("release") => release::run(&args[1..]),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             ExitCode::SUCCESS

@@ -1,18 +1,66 @@
 //! Call Amazon Bedrock AgentCore Runtime agents from Rust.
 //!
-//! This crate is being built: SigV4-signed and presigned WebSocket connections, OAuth
-//! bearer tokens and HTTP invocations arrive with the next releases. Today it re-exports
-//! the shared wire vocabulary of [`agentcore_contract`], which already gives a backend
-//! what it needs to validate runtime ARNs and session ids and to find data-plane
-//! endpoints.
+//! This first part is what a backend needs to let a browser or a service talk to an
+//! agent over WebSocket:
+//!
+//! - [`RuntimeClient`]: built from the standard AWS configuration
+//!   ([`RuntimeClient::from_env`]) or from explicit parts ([`RuntimeClient::builder`]);
+//! - [`RuntimeSession`]: the runtime ARN, the session id (the caller's or a new UUIDv4)
+//!   and the optional qualifier;
+//! - [`RuntimeClient::sigv4_headers`] and [`RuntimeClient::oauth_headers`]: the URL and
+//!   headers of the WebSocket handshake ([`WebSocketRequest`]);
+//! - [`RuntimeClient::presigned_url`]: a presigned `wss://` URL ([`PresignedUrl`]);
+//! - [`RuntimeClient::connect`]: an open [`WebSocket`] with each of the three [`Auth`]
+//!   modes.
+//!
+//! Signing is `aws-sigv4`'s, for the region of the runtime ARN. Secrets (secret keys,
+//! session tokens, bearer tokens, signatures, presigned queries) never appear in `Debug`
+//! output. `tungstenite` logs the raw handshake at `trace` level, headers included: keep
+//! that target below `trace` in production.
 //!
 //! ```
-//! use agentcore_client::contract::RuntimeArn;
+//! use std::time::{Duration, UNIX_EPOCH};
 //!
-//! let arn: RuntimeArn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my-agent-abc"
-//!     .parse()
-//!     .unwrap();
-//! assert_eq!(arn.region().as_str(), "us-east-1");
+//! use agentcore_client::{Credentials, RuntimeClient, RuntimeSession, StaticTimeSource};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), agentcore_client::Error> {
+//! let client = RuntimeClient::builder()
+//!     .credentials_provider(Credentials::new("AKIDEXAMPLE", "secret", None, None, "example"))
+//!     .clock(StaticTimeSource::new(UNIX_EPOCH + Duration::from_secs(1_795_000_000)))
+//!     .build()?;
+//! let session = RuntimeSession::new(
+//!     "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/my-agent-abc".parse()?,
+//! );
+//!
+//! let request = client.sigv4_headers(&session).await?;
+//! assert_eq!(request.headers()["host"], "bedrock-agentcore.us-west-2.amazonaws.com");
+//! assert_eq!(request.headers()["x-amz-date"], "20261118T110640Z");
+//! assert_eq!(
+//!     request.headers()["x-amzn-bedrock-agentcore-runtime-session-id"],
+//!     session.session_id().as_str()
+//! );
+//! # Ok(()) }
 //! ```
 
+mod client;
+mod credentials;
+mod endpoint;
+mod error;
+mod handshake;
+mod presign;
+mod session;
+mod sign;
+mod ws;
+
 pub use agentcore_contract as contract;
+pub use aws_credential_types::Credentials;
+pub use aws_smithy_async::time::{StaticTimeSource, TimeSource};
+pub use tokio_tungstenite::tungstenite::Message;
+
+pub use client::{RuntimeClient, RuntimeClientBuilder};
+pub use error::Error;
+pub use handshake::WebSocketRequest;
+pub use presign::{Presign, PresignedUrl};
+pub use session::RuntimeSession;
+pub use ws::{Auth, WebSocket};

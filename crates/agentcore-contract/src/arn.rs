@@ -3,19 +3,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-
 use crate::region::{InvalidRegion, Partition, Region, UnknownPartition};
 
 /// The service name in ARNs and the SigV4 signing name of the data plane.
 pub const SERVICE: &str = "bedrock-agentcore";
-
-/// Everything but the RFC 3986 unreserved characters `A-Z a-z 0-9 - _ . ~`.
-pub(crate) const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 /// A validated AgentCore runtime ARN:
 /// `arn:{partition}:bedrock-agentcore:{region}:{account}:runtime/{id}`.
@@ -166,7 +157,7 @@ impl RuntimeArn {
     /// The ARN as one URL path segment: percent-encoded keeping only the unreserved
     /// characters `A-Z a-z 0-9 - _ . ~` (so `:` is `%3A` and `/` is `%2F`).
     pub fn path_segment(&self) -> String {
-        utf8_percent_encode(&self.arn, NOT_UNRESERVED).to_string()
+        crate::encoding::percent_encode(&self.arn).into_owned()
     }
 }
 

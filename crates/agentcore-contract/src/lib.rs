@@ -7,6 +7,7 @@
 //! - [`PingStatus`]: what `/ping` reports;
 //! - [`Region`], [`Partition`], [`RuntimeArn`] and the [`endpoint`] helpers: where a call goes;
 //! - [`SessionId`]: the validated session id;
+//! - [`encoding`]: percent-encoding for paths and SigV4 queries;
 //! - [`forward`]: which request headers reach agent code;
 //! - [`baggage`]: W3C baggage and the gateway routing experiment;
 //! - [`sse`]: the agent's Server-Sent Events encoding and a streaming decoder.
@@ -25,6 +26,7 @@
 
 pub mod arn;
 pub mod baggage;
+pub mod encoding;
 pub mod endpoint;
 pub mod forward;
 pub mod headers;

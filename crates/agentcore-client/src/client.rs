@@ -1,0 +1,252 @@
+//! [`RuntimeClient`] and its builder.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use agentcore_contract::{Region, RuntimeArn};
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_smithy_async::time::{SharedTimeSource, TimeSource};
+use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::identity::Identity;
+
+use crate::credentials::CachedCredentials;
+use crate::endpoint::Endpoint;
+use crate::{Error, RuntimeSession};
+
+/// A client of the AgentCore Runtime data plane. Cheap to clone (one `Arc`) and safe to
+/// share across tasks.
+///
+/// Every request is signed for the region of the runtime ARN it targets and sent to that
+/// region's endpoint (the partition's DNS suffix), even when the client was configured
+/// with another region: an ARN in `eu-west-1` is never signed for `us-east-1`. The
+/// client's own region only serves as information (a mismatch is logged at debug level).
+///
+/// ```
+/// use agentcore_client::{Credentials, RuntimeClient};
+///
+/// let client = RuntimeClient::builder()
+///     .region("us-west-2")
+///     .credentials_provider(Credentials::new("AKIDEXAMPLE", "secret", None, None, "example"))
+///     .build()?;
+/// assert_eq!(client.region().map(|r| r.as_str()), Some("us-west-2"));
+/// # Ok::<(), agentcore_client::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct RuntimeClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    region: Option<Region>,
+    credentials: Option<CachedCredentials>,
+    endpoint: Option<Endpoint>,
+    clock: SharedTimeSource,
+}
+
+impl RuntimeClient {
+    /// A builder for a client made of explicit parts.
+    pub fn builder() -> RuntimeClientBuilder {
+        RuntimeClientBuilder::default()
+    }
+
+    /// A client from the standard AWS configuration, as `aws-config` loads it: region and
+    /// credentials from the environment, profiles (SSO and `credential_process`
+    /// included), web identity, container and instance metadata. Credential providers
+    /// that call AWS use a rustls (ring) HTTPS client.
+    ///
+    /// `BEDROCK_AGENTCORE_DP_ENDPOINT`, when set, overrides the data-plane endpoint; as in
+    /// the reference it must be an `https` URL on an AWS host
+    /// ([`Error::InvalidEndpointOverride`] otherwise).
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), agentcore_client::Error> {
+    /// let client = agentcore_client::RuntimeClient::from_env().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn from_env() -> Result<Self, Error> {
+        let https = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(https)
+            .load()
+            .await;
+        Self::from_sdk_config(&config)
+    }
+
+    /// A client from an already loaded [`SdkConfig`]: its region, credentials provider and
+    /// time source, plus the `BEDROCK_AGENTCORE_DP_ENDPOINT` override as in
+    /// [`from_env`](Self::from_env).
+    ///
+    /// ```
+    /// use agentcore_client::{Credentials, RuntimeClient};
+    /// use aws_config::{Region, SdkConfig};
+    /// use aws_credential_types::provider::SharedCredentialsProvider;
+    ///
+    /// let config = SdkConfig::builder()
+    ///     .region(Region::new("eu-central-1"))
+    ///     .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+    ///         "AKIDEXAMPLE", "secret", None, None, "example",
+    ///     )))
+    ///     .build();
+    /// let client = RuntimeClient::from_sdk_config(&config)?;
+    /// assert_eq!(client.region().unwrap().as_str(), "eu-central-1");
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
+    pub fn from_sdk_config(config: &SdkConfig) -> Result<Self, Error> {
+        let mut builder = Self::builder();
+        builder.region = config.region().map(|r| r.as_ref().to_owned());
+        builder.credentials = config.credentials_provider();
+        builder.clock = config.time_source();
+        let mut client = builder.build_inner()?;
+        client.endpoint = Endpoint::from_env()?;
+        Ok(Self {
+            inner: Arc::new(client),
+        })
+    }
+
+    /// The region the client was configured with, if any. Requests are signed for the
+    /// region of their runtime ARN, not this one.
+    pub fn region(&self) -> Option<&Region> {
+        self.inner.region.as_ref()
+    }
+
+    /// The endpoint for `session`: the override, else the data plane of its ARN's region.
+    pub(crate) fn endpoint<'a>(&'a self, session: &'a RuntimeSession) -> &'a Endpoint {
+        self.inner
+            .endpoint
+            .as_ref()
+            .unwrap_or_else(|| session.region_endpoint())
+    }
+
+    /// The region to sign for: always the ARN's.
+    pub(crate) fn signing_region<'a>(&self, arn: &'a RuntimeArn) -> &'a Region {
+        if let Some(own) = &self.inner.region
+            && own != arn.region()
+        {
+            tracing::debug!(
+                client_region = %own,
+                arn_region = %arn.region(),
+                "signing for the runtime ARN's region, not the client's"
+            );
+        }
+        arn.region()
+    }
+
+    /// The current time of the client's clock.
+    pub(crate) fn now(&self) -> SystemTime {
+        self.inner.clock.now()
+    }
+
+    /// Credentials valid now, from the provider (through its cache).
+    pub(crate) async fn credentials(&self) -> Result<Identity, Error> {
+        let provider = self
+            .inner
+            .credentials
+            .as_ref()
+            .ok_or(Error::NoCredentials)?;
+        provider.get(self.now()).await
+    }
+}
+
+impl fmt::Debug for RuntimeClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RuntimeClient")
+            .field("region", &self.inner.region)
+            .field("credentials", &self.inner.credentials.is_some())
+            .field("endpoint", &self.inner.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`RuntimeClient`] from explicit parts; every part is optional.
+///
+/// - `region`: the client's region (validated; requests are signed for the ARN's).
+/// - `credentials_provider`: any `aws-credential-types` provider; needed for SigV4 and
+///   presigned URLs, not for OAuth.
+/// - `endpoint`: an `http`, `https`, `ws` or `wss` URL replacing the data-plane endpoint
+///   (local emulators, tests); `http`/`ws` connect without TLS. It is trusted as given:
+///   the AWS-host check applies only to `BEDROCK_AGENTCORE_DP_ENDPOINT`.
+/// - `clock`: the time source for signing, fixed in tests.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+///
+/// use agentcore_client::{Credentials, RuntimeClient, StaticTimeSource};
+///
+/// let client = RuntimeClient::builder()
+///     .region("us-east-1")
+///     .credentials_provider(Credentials::new("AKIDEXAMPLE", "secret", None, None, "example"))
+///     .endpoint("ws://127.0.0.1:8080")
+///     .clock(StaticTimeSource::new(UNIX_EPOCH + Duration::from_secs(1_800_000_000)))
+///     .build()?;
+///
+/// assert!(RuntimeClient::builder().region("us-east-1.evil.com").build().is_err());
+/// assert!(RuntimeClient::builder().endpoint("ftp://example.com").build().is_err());
+/// # drop(client);
+/// # Ok::<(), agentcore_client::Error>(())
+/// ```
+#[derive(Default)]
+pub struct RuntimeClientBuilder {
+    region: Option<String>,
+    credentials: Option<SharedCredentialsProvider>,
+    endpoint: Option<String>,
+    clock: Option<SharedTimeSource>,
+}
+
+impl RuntimeClientBuilder {
+    /// Sets the client's region.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Sets the credentials provider (static [`Credentials`](crate::Credentials) are one
+    /// too).
+    pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
+        self.credentials = Some(SharedCredentialsProvider::new(provider));
+        self
+    }
+
+    /// Sets an endpoint override.
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
+
+    /// Sets the clock used for signing times.
+    pub fn clock(mut self, clock: impl TimeSource + 'static) -> Self {
+        self.clock = Some(SharedTimeSource::new(clock));
+        self
+    }
+
+    /// Validates the parts and builds the client.
+    pub fn build(self) -> Result<RuntimeClient, Error> {
+        Ok(RuntimeClient {
+            inner: Arc::new(self.build_inner()?),
+        })
+    }
+
+    fn build_inner(self) -> Result<Inner, Error> {
+        Ok(Inner {
+            region: self.region.map(Region::new).transpose()?,
+            credentials: self.credentials.map(CachedCredentials::new),
+            endpoint: self.endpoint.as_deref().map(Endpoint::parse).transpose()?,
+            clock: self.clock.unwrap_or_default(),
+        })
+    }
+}
+
+impl fmt::Debug for RuntimeClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RuntimeClientBuilder")
+            .field("region", &self.region)
+            .field("credentials", &self.credentials.is_some())
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}

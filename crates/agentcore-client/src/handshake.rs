@@ -1,0 +1,184 @@
+//! WebSocket handshake requests with SigV4 or OAuth headers: the URL and the header set
+//! a backend (or [`RuntimeClient::connect`]) opens the runtime's `/ws` with.
+
+use agentcore_contract::headers::SESSION_ID;
+use http::header::{
+    AUTHORIZATION, CONNECTION, HOST, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE, USER_AGENT,
+};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
+use tokio_tungstenite::tungstenite::handshake::client::generate_key;
+
+use crate::sign::{Placement, push_param, sign_get};
+use crate::{Error, RuntimeClient, RuntimeSession};
+
+/// The session-id header, parsed once.
+const SESSION_ID_HEADER: HeaderName = HeaderName::from_static(SESSION_ID);
+
+/// The `User-Agent` this crate sends.
+pub(crate) const USER_AGENT_VALUE: &str = concat!("agentcore-client/", env!("CARGO_PKG_VERSION"));
+
+/// A WebSocket handshake request: the `wss://` (or `ws://`) URL and the headers to send.
+///
+/// Its `Debug` output hides the `Authorization` and `X-Amz-Security-Token` values.
+///
+/// ```
+/// use agentcore_client::{RuntimeClient, RuntimeSession};
+///
+/// let client = RuntimeClient::builder().build()?;
+/// let session = RuntimeSession::new(
+///     "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agent-x".parse()?,
+/// );
+/// let request = client.oauth_headers(&session, "eyJhbGciOiJSUzI1NiJ9.e30.sig")?;
+/// assert!(!format!("{request:?}").contains("eyJ"));
+/// let http_request: http::Request<()> = request.into_http();
+/// assert_eq!(http_request.headers()["upgrade"], "websocket");
+/// # Ok::<(), agentcore_client::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct WebSocketRequest {
+    /// Built from a parsed endpoint and percent-encoded parts, so always a valid URI.
+    url: String,
+    headers: HeaderMap,
+}
+
+impl WebSocketRequest {
+    /// The URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The headers, WebSocket upgrade headers included.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The request as a `GET` [`http::Request`], ready for `tokio-tungstenite` or any
+    /// other client.
+    pub fn into_http(self) -> Request<()> {
+        let uri = Uri::try_from(self.url).expect("a parsed endpoint and percent-encoded parts");
+        let mut request = Request::new(());
+        *request.method_mut() = Method::GET;
+        *request.uri_mut() = uri;
+        *request.headers_mut() = self.headers;
+        request
+    }
+}
+
+impl RuntimeClient {
+    /// The URL and SigV4 headers of a WebSocket to `session`: `GET` of the `https://` form
+    /// signed with only `host` (signed headers `host;x-amz-date`, plus
+    /// `x-amz-security-token` with temporary credentials), then the session-id header
+    /// (not signed) and the upgrade headers.
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), agentcore_client::Error> {
+    /// use agentcore_client::{RuntimeClient, RuntimeSession};
+    ///
+    /// let client = RuntimeClient::from_env().await?;
+    /// let session = RuntimeSession::new(
+    ///     "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agent-x".parse()?,
+    /// );
+    /// let request = client.sigv4_headers(&session).await?;
+    /// println!("{} {:?}", request.url(), request.headers().keys().collect::<Vec<_>>());
+    /// # Ok(()) }
+    /// ```
+    pub async fn sigv4_headers(&self, session: &RuntimeSession) -> Result<WebSocketRequest, Error> {
+        let identity = self.credentials().await?;
+        let arn = session.arn();
+        let endpoint = self.endpoint(session);
+        let (path, query) = (session.ws_path(), qualifier_query(session));
+        let signed = sign_get(
+            &identity,
+            self.signing_region(arn),
+            self.now(),
+            &endpoint.signing_url(path, &query),
+            Placement::Headers,
+        )?;
+        let mut headers = HeaderMap::with_capacity(10);
+        headers.insert(HOST, header_value(HOST.as_str(), endpoint.host())?);
+        for header in signed.into_parts().0 {
+            let mut value = header_value(header.name(), header.value())?;
+            value.set_sensitive(header.sensitive() || header.name() == AUTHORIZATION);
+            headers.insert(HeaderName::from_static(header.name()), value);
+        }
+        insert_session_and_upgrade(&mut headers, session)?;
+        let url = endpoint.ws_url(path, &query);
+        Ok(WebSocketRequest { url, headers })
+    }
+
+    /// The URL and OAuth headers of a WebSocket to `session`: `Authorization: Bearer
+    /// <token>`, the session-id header and the upgrade headers. An empty token is
+    /// [`Error::EmptyBearerToken`].
+    ///
+    /// ```
+    /// use agentcore_client::{Error, RuntimeClient, RuntimeSession};
+    ///
+    /// let client = RuntimeClient::builder().build()?;
+    /// let session = RuntimeSession::new(
+    ///     "arn:aws:bedrock-agentcore:eu-west-1:123456789012:runtime/agent-x".parse()?,
+    /// )
+    /// .with_qualifier("DEFAULT");
+    /// let request = client.oauth_headers(&session, "my-jwt")?;
+    /// assert_eq!(
+    ///     request.url(),
+    ///     "wss://bedrock-agentcore.eu-west-1.amazonaws.com/runtimes/arn%3Aaws%3Abedrock-agentcore%3Aeu-west-1%3A123456789012%3Aruntime%2Fagent-x/ws?qualifier=DEFAULT"
+    /// );
+    /// assert_eq!(request.headers()["authorization"], "Bearer my-jwt");
+    /// assert!(matches!(client.oauth_headers(&session, ""), Err(Error::EmptyBearerToken)));
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
+    pub fn oauth_headers(
+        &self,
+        session: &RuntimeSession,
+        token: &str,
+    ) -> Result<WebSocketRequest, Error> {
+        if token.is_empty() {
+            return Err(Error::EmptyBearerToken);
+        }
+        let endpoint = self.endpoint(session);
+        let mut bearer = header_value(AUTHORIZATION.as_str(), &format!("Bearer {token}"))?;
+        bearer.set_sensitive(true);
+        let mut headers = HeaderMap::with_capacity(9);
+        headers.insert(AUTHORIZATION, bearer);
+        headers.insert(HOST, header_value(HOST.as_str(), endpoint.host())?);
+        insert_session_and_upgrade(&mut headers, session)?;
+        let url = endpoint.ws_url(session.ws_path(), &qualifier_query(session));
+        Ok(WebSocketRequest { url, headers })
+    }
+}
+
+/// `qualifier=<encoded>` when the session has one, else empty.
+pub(crate) fn qualifier_query(session: &RuntimeSession) -> String {
+    let mut query = String::new();
+    if let Some(qualifier) = session.qualifier() {
+        push_param(&mut query, "qualifier", qualifier);
+    }
+    query
+}
+
+/// The session-id header and the WebSocket upgrade headers.
+fn insert_session_and_upgrade(
+    headers: &mut HeaderMap,
+    session: &RuntimeSession,
+) -> Result<(), Error> {
+    let session_id = HeaderValue::from_bytes(session.session_id().as_str().as_bytes())
+        .map_err(|_| Error::InvalidHeaderValue(SESSION_ID))?;
+    headers.insert(SESSION_ID_HEADER, session_id);
+    insert_upgrade(headers);
+    Ok(())
+}
+
+/// `Upgrade`, `Connection`, `Sec-WebSocket-Version`, a random `Sec-WebSocket-Key` and
+/// this crate's `User-Agent`.
+fn insert_upgrade(headers: &mut HeaderMap) {
+    headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
+    headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+    headers.insert(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
+    let key = HeaderValue::try_from(generate_key()).expect("base64 is a valid header value");
+    headers.insert(SEC_WEBSOCKET_KEY, key);
+    headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+}
+
+fn header_value(name: &'static str, value: &str) -> Result<HeaderValue, Error> {
+    HeaderValue::from_str(value).map_err(|_| Error::InvalidHeaderValue(name))
+}

@@ -1,0 +1,197 @@
+//! Opening the runtime's WebSocket, and the connection: a [`Stream`] and [`Sink`] of
+//! messages with JSON helpers.
+
+use std::fmt;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
+
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use http::HeaderValue;
+use http::header::USER_AGENT;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
+
+use crate::handshake::USER_AGENT_VALUE;
+use crate::{Error, Presign, RuntimeClient, RuntimeSession};
+
+/// How [`RuntimeClient::connect`] authenticates.
+///
+/// Its `Debug` output never shows the bearer token.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use agentcore_client::{Auth, Presign};
+///
+/// let modes = [
+///     Auth::SigV4,
+///     Auth::Presigned(Presign::new(Duration::from_secs(60))),
+///     Auth::Bearer("my-jwt".into()),
+/// ];
+/// assert!(!format!("{modes:?}").contains("my-jwt"));
+/// ```
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum Auth {
+    /// SigV4 headers ([`RuntimeClient::sigv4_headers`]).
+    SigV4,
+    /// A presigned URL ([`RuntimeClient::presigned_url`]) and no authentication headers.
+    Presigned(Presign),
+    /// An OAuth bearer token ([`RuntimeClient::oauth_headers`]).
+    Bearer(String),
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SigV4 => f.write_str("SigV4"),
+            Self::Presigned(presign) => f.debug_tuple("Presigned").field(presign).finish(),
+            Self::Bearer(_) => f.write_str("Bearer(<redacted>)"),
+        }
+    }
+}
+
+/// TLS for `wss://`: rustls with the ring provider and the webpki root certificates,
+/// built once per process.
+fn tls_config() -> Arc<rustls::ClientConfig> {
+    static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+    let config = CONFIG.get_or_init(|| {
+        let roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("ring supports the default TLS versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Arc::new(config)
+    });
+    Arc::clone(config)
+}
+
+impl RuntimeClient {
+    /// Opens a WebSocket to `session` with `auth`: TLS through rustls for `wss://`, plain
+    /// TCP when the endpoint override is `ws://` or `http://`.
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), agentcore_client::Error> {
+    /// use agentcore_client::{Auth, RuntimeClient, RuntimeSession};
+    ///
+    /// let client = RuntimeClient::from_env().await?;
+    /// let session = RuntimeSession::new(
+    ///     "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agent-x".parse()?,
+    /// );
+    /// let mut ws = client.connect(&session, &Auth::SigV4).await?;
+    /// ws.send_json(&serde_json::json!({"prompt": "hello"})).await?;
+    /// while let Some(reply) = ws.recv_json::<serde_json::Value>().await? {
+    ///     println!("{reply}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect(&self, session: &RuntimeSession, auth: &Auth) -> Result<WebSocket, Error> {
+        let request = match auth {
+            Auth::SigV4 => self.sigv4_headers(session).await?.into_http(),
+            Auth::Bearer(token) => self.oauth_headers(session, token)?.into_http(),
+            Auth::Presigned(presign) => {
+                let url = self.presigned_url(session, presign).await?;
+                let mut request = url.into_string().into_client_request()?;
+                let user_agent = HeaderValue::from_static(USER_AGENT_VALUE);
+                request.headers_mut().insert(USER_AGENT, user_agent);
+                request
+            }
+        };
+        let connector = Connector::Rustls(tls_config());
+        let (stream, _response) =
+            tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector))
+                .await?;
+        Ok(WebSocket { stream })
+    }
+}
+
+/// An open WebSocket to a runtime session: a [`Stream`] of received messages and a
+/// [`Sink`] of messages to send, with JSON helpers. Pings are answered automatically.
+///
+/// ```no_run
+/// # async fn example(mut ws: agentcore_client::WebSocket) -> Result<(), agentcore_client::Error> {
+/// use agentcore_client::Message;
+/// use futures_util::{SinkExt, StreamExt};
+///
+/// ws.send(Message::text("raw text")).await?;
+/// if let Some(message) = ws.next().await {
+///     println!("{:?}", message?);
+/// }
+/// ws.close().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct WebSocket {
+    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl WebSocket {
+    /// Sends `value` as one JSON text message.
+    pub async fn send_json<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        let text = serde_json::to_string(value)?;
+        self.send(Message::text(text)).await
+    }
+
+    /// Receives the next text or binary message and parses it as JSON; `None` when the
+    /// server closes the connection. Ping and pong frames are skipped.
+    pub async fn recv_json<T: DeserializeOwned>(&mut self) -> Result<Option<T>, Error> {
+        while let Some(message) = self.next().await {
+            match message? {
+                Message::Text(text) => return Ok(Some(serde_json::from_str(&text)?)),
+                Message::Binary(bytes) => return Ok(Some(serde_json::from_slice(&bytes)?)),
+                Message::Close(_) => return Ok(None),
+                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
+            }
+        }
+        Ok(None)
+    }
+
+    /// Closes the connection normally (code 1000).
+    pub async fn close(&mut self) -> Result<(), Error> {
+        Ok(self.stream.close(None).await?)
+    }
+
+    /// The underlying `tokio-tungstenite` stream.
+    pub fn into_inner(self) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
+        self.stream
+    }
+}
+
+impl Stream for WebSocket {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.stream
+            .poll_next_unpin(cx)
+            .map(|item| item.map(|r| r.map_err(Error::from)))
+    }
+}
+
+impl Sink<Message> for WebSocket {
+    type Error = Error;
+
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.stream.poll_ready_unpin(cx).map_err(Error::from)
+    }
+
+    fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
+        self.stream.start_send_unpin(item).map_err(Error::from)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.stream.poll_flush_unpin(cx).map_err(Error::from)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.stream.poll_close_unpin(cx).map_err(Error::from)
+    }
+}
