@@ -39,3 +39,8 @@ pub use arn::{InvalidArn, RuntimeArn};
 pub use ping::{InvalidPingStatus, PingStatus};
 pub use region::{InvalidRegion, Partition, Region, UnknownPartition};
 pub use session::{InvalidSessionId, SessionId};
+
+/// The README's example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct Readme;
