@@ -351,7 +351,14 @@ fn a_failing_step_puts_the_files_back() {
     // `cargo package` refuses a crate whose readme does not exist.
     let manifest = clone.repo.join("crates/agentcore-contract/Cargo.toml");
     let text = fs::read_to_string(&manifest).unwrap();
-    let broken = text.replacen("[package]\n", "[package]\nreadme = \"MISSING.md\"\n", 1);
+    let broken: String = text
+        .lines()
+        .filter(|line| !line.starts_with("readme"))
+        .map(|line| match line {
+            "[package]" => "[package]\nreadme = \"MISSING.md\"\n".to_owned(),
+            line => format!("{line}\n"),
+        })
+        .collect();
     assert_ne!(broken, text);
     fs::write(&manifest, broken).unwrap();
     clone.commit("Break packaging");

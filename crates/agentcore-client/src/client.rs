@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use agentcore_contract::{Region, RuntimeArn};
 use aws_config::{BehaviorVersion, SdkConfig};
@@ -13,7 +13,8 @@ use aws_smithy_runtime_api::client::identity::Identity;
 
 use crate::credentials::CachedCredentials;
 use crate::endpoint::Endpoint;
-use crate::{Error, RuntimeSession};
+use crate::transport::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, HttpClient, http_client};
+use crate::{Error, RetryPolicy, RuntimeSession};
 
 /// A client of the AgentCore Runtime data plane. Cheap to clone (one `Arc`) and safe to
 /// share across tasks.
@@ -43,6 +44,11 @@ struct Inner {
     credentials: Option<CachedCredentials>,
     endpoint: Option<Endpoint>,
     clock: SharedTimeSource,
+    /// The pooled HTTP client of every HTTP operation.
+    http: HttpClient,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    retry: RetryPolicy,
 }
 
 impl RuntimeClient {
@@ -142,6 +148,26 @@ impl RuntimeClient {
         self.inner.clock.now()
     }
 
+    /// The pooled HTTP client.
+    pub(crate) fn http(&self) -> &HttpClient {
+        &self.inner.http
+    }
+
+    /// The connect timeout.
+    pub(crate) fn connect_timeout(&self) -> Duration {
+        self.inner.connect_timeout
+    }
+
+    /// The default read timeout.
+    pub(crate) fn read_timeout(&self) -> Duration {
+        self.inner.read_timeout
+    }
+
+    /// The retry policy of idempotent operations.
+    pub(crate) fn retry_policy(&self) -> RetryPolicy {
+        self.inner.retry
+    }
+
     /// Credentials valid now, from the provider (through its cache).
     pub(crate) async fn credentials(&self) -> Result<Identity, Error> {
         let provider = self
@@ -172,6 +198,9 @@ impl fmt::Debug for RuntimeClient {
 ///   (local emulators, tests); `http`/`ws` connect without TLS. It is trusted as given:
 ///   the AWS-host check applies only to `BEDROCK_AGENTCORE_DP_ENDPOINT`.
 /// - `clock`: the time source for signing, fixed in tests.
+/// - `connect_timeout` (10 s by default), `read_timeout` (the longest wait for an
+///   answer's head or the next piece of its body, 300 s by default; a command waits
+///   its own timeout plus 30 s) and `retry` ([`RetryPolicy`], for stopping sessions).
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -196,6 +225,9 @@ pub struct RuntimeClientBuilder {
     credentials: Option<SharedCredentialsProvider>,
     endpoint: Option<String>,
     clock: Option<SharedTimeSource>,
+    connect_timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
 }
 
 impl RuntimeClientBuilder {
@@ -224,6 +256,26 @@ impl RuntimeClientBuilder {
         self
     }
 
+    /// Sets the connect timeout (10 s by default).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the default read timeout (300 s by default); a call's
+    /// [`CallOptions::timeout`](crate::CallOptions::timeout) overrides it.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the retry policy of idempotent operations ([`RetryPolicy::default`]: 3
+    /// attempts).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
     /// Validates the parts and builds the client.
     pub fn build(self) -> Result<RuntimeClient, Error> {
         Ok(RuntimeClient {
@@ -232,11 +284,16 @@ impl RuntimeClientBuilder {
     }
 
     fn build_inner(self) -> Result<Inner, Error> {
+        let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         Ok(Inner {
             region: self.region.map(Region::new).transpose()?,
             credentials: self.credentials.map(CachedCredentials::new),
             endpoint: self.endpoint.as_deref().map(Endpoint::parse).transpose()?,
             clock: self.clock.unwrap_or_default(),
+            http: http_client(connect_timeout),
+            connect_timeout,
+            read_timeout: self.read_timeout.unwrap_or(DEFAULT_READ_TIMEOUT),
+            retry: self.retry.unwrap_or_default(),
         })
     }
 }

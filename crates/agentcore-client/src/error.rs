@@ -76,6 +76,153 @@ pub enum Error {
     /// A JSON message could not be encoded or decoded.
     #[error("JSON message error")]
     Json(#[from] serde_json::Error),
+    /// A presigned URL was asked for on an HTTP operation: presigned URLs are for
+    /// WebSockets only; use [`Auth::SigV4`](crate::Auth::SigV4) or a bearer token.
+    #[error("presigned URLs are for WebSockets; HTTP operations take SigV4 or a bearer token")]
+    PresignedNotSupported,
+    /// An option the contract refuses: a header name outside the trace headers, a
+    /// command timeout outside 1 to 3600 seconds, an empty command, and so on.
+    #[error("invalid option: {0}")]
+    InvalidOption(String),
+    /// The service (or the agent behind it) answered with an error status.
+    #[error("service error {status} {}: {}", kind.as_deref().unwrap_or("(no type)"), message.as_deref().unwrap_or("(no message)"))]
+    Service {
+        /// The error type: `x-amzn-errortype` up to `:`, else the body's `__type` after
+        /// `#`, such as `AccessDeniedException`.
+        kind: Option<String>,
+        /// The HTTP status.
+        status: u16,
+        /// The body's `message`, when there is one.
+        message: Option<String>,
+        /// The `x-amzn-requestid` header, when there is one.
+        request_id: Option<String>,
+    },
+    /// An exception (or error) frame inside a command's event stream.
+    #[error("stream exception {kind}: {}", message.as_deref().unwrap_or("(no message)"))]
+    StreamException {
+        /// `:exception-type` verbatim (such as `throttlingException`), or an error
+        /// frame's `:error-code`.
+        kind: String,
+        /// The frame's `message` (or `:error-message`).
+        message: Option<String>,
+    },
+    /// The agent's stream ended with an error event (CONTRACT.md §1).
+    #[error("the agent's stream failed ({error_type}): {error}")]
+    Agent {
+        /// What went wrong, as the agent says.
+        error: String,
+        /// The agent's error type (such as an exception class name).
+        error_type: String,
+        /// The event's summary message.
+        message: String,
+    },
+    /// Connecting, sending or receiving failed.
+    #[error("HTTP transport error")]
+    Transport(#[source] Source),
+    /// Connecting or waiting for the answer took longer than allowed.
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    /// An answer that cannot be read as it should: a malformed or truncated event-stream
+    /// frame, JSON that does not parse, an SSE stream over its size limit.
+    #[error("malformed response: {0}")]
+    Decode(String),
+    /// A command's event stream ended without `contentStop`.
+    #[error("the command's event stream ended without contentStop")]
+    IncompleteCommand,
+}
+
+impl Error {
+    /// Whether this is an error answer of the service ([`Error::Service`] or
+    /// [`Error::StreamException`]).
+    ///
+    /// ```
+    /// let e = agentcore_client::Error::Service {
+    ///     kind: Some("ThrottlingException".into()),
+    ///     status: 429,
+    ///     message: None,
+    ///     request_id: None,
+    /// };
+    /// assert!(e.is_service() && !e.is_timeout());
+    /// assert_eq!(e.service_kind(), Some("ThrottlingException"));
+    /// assert_eq!(e.status(), Some(429));
+    /// ```
+    pub fn is_service(&self) -> bool {
+        matches!(self, Self::Service { .. } | Self::StreamException { .. })
+    }
+
+    /// Whether a connect or read timeout ended the call.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// assert!(agentcore_client::Error::Timeout(Duration::from_secs(1)).is_timeout());
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Timeout(_))
+    }
+
+    /// Whether connecting, sending or receiving failed.
+    ///
+    /// ```
+    /// let e = agentcore_client::Error::Transport("reset".into());
+    /// assert!(e.is_transport() && !e.is_service());
+    /// ```
+    pub fn is_transport(&self) -> bool {
+        matches!(self, Self::Transport(_))
+    }
+
+    /// Whether the answer could not be decoded (including a command stream without
+    /// `contentStop`).
+    ///
+    /// ```
+    /// assert!(agentcore_client::Error::IncompleteCommand.is_decode());
+    /// assert!(agentcore_client::Error::Decode("bad frame".into()).is_decode());
+    /// ```
+    pub fn is_decode(&self) -> bool {
+        matches!(self, Self::Decode(_) | Self::IncompleteCommand)
+    }
+
+    /// The service error type, such as `AccessDeniedException` (or an exception frame's
+    /// `:exception-type`).
+    ///
+    /// ```
+    /// let e = agentcore_client::Error::StreamException {
+    ///     kind: "throttlingException".into(),
+    ///     message: Some("Slow down".into()),
+    /// };
+    /// assert_eq!(e.service_kind(), Some("throttlingException"));
+    /// assert_eq!(e.status(), None);
+    /// ```
+    pub fn service_kind(&self) -> Option<&str> {
+        match self {
+            Self::Service { kind, .. } => kind.as_deref(),
+            Self::StreamException { kind, .. } => Some(kind),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of a service error.
+    ///
+    /// ```
+    /// assert_eq!(agentcore_client::Error::IncompleteCommand.status(), None);
+    /// ```
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Service { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether an idempotent call may be retried after this error: throttling, a 5xx,
+    /// a transport failure or a timeout.
+    pub(crate) fn is_retryable(&self) -> bool {
+        match self {
+            Self::Service { status, kind, .. } => {
+                *status == 429 || *status >= 500 || kind.as_deref() == Some("ThrottlingException")
+            }
+            Self::Transport(_) | Self::Timeout(_) => true,
+            _ => false,
+        }
+    }
 }
 
 impl From<tokio_tungstenite::tungstenite::Error> for Error {

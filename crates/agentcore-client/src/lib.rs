@@ -13,6 +13,23 @@
 //! - [`RuntimeClient::connect`]: an open [`WebSocket`] with each of the three [`Auth`]
 //!   modes.
 //!
+//! The HTTP operations of the data plane, each with [`Auth::SigV4`] or
+//! [`Auth::Bearer`] (a presigned URL is for WebSockets only):
+//!
+//! - [`RuntimeClient::invoke`] ([`InvokeResponse`]: bytes, text, JSON or collected SSE
+//!   events) and [`RuntimeClient::invoke_stream`] ([`EventStream`] of SSE events as they
+//!   arrive, an agent error event ending it with [`Error::Agent`]);
+//! - [`RuntimeClient::execute_command`] ([`CommandOutput`]) and
+//!   [`RuntimeClient::execute_command_stream`] ([`CommandStream`] of [`CommandEvent`]s
+//!   decoded from AWS event-stream frames by `aws-smithy-eventstream`);
+//! - [`RuntimeClient::stop_runtime_session`], retried with jittered backoff
+//!   ([`RetryPolicy`]).
+//!
+//! They share one pooled hyper-util client (rustls, HTTP/1.1 and HTTP/2) with connect and
+//! read timeouts; dropping a future or a stream cancels its request. Options are
+//! [`CallOptions`] and [`CommandOptions`]; defaults are those of CONTRACT.md §2
+//! (qualifier `DEFAULT`, `Accept` per operation, generated session ids and client tokens).
+//!
 //! Signing is `aws-sigv4`'s, for the region of the runtime ARN. Secrets (secret keys,
 //! session tokens, bearer tokens, signatures, presigned queries) never appear in `Debug`
 //! output. `tungstenite` logs the raw handshake at `trace` level, headers included: keep
@@ -44,13 +61,19 @@
 //! ```
 
 mod client;
+mod command;
+mod commands;
 mod credentials;
 mod endpoint;
 mod error;
 mod handshake;
+mod invoke;
 mod presign;
+mod request;
 mod session;
 mod sign;
+mod stop;
+mod transport;
 mod ws;
 
 pub use agentcore_contract as contract;
@@ -59,8 +82,13 @@ pub use aws_smithy_async::time::{StaticTimeSource, TimeSource};
 pub use tokio_tungstenite::tungstenite::Message;
 
 pub use client::{RuntimeClient, RuntimeClientBuilder};
+pub use command::{CommandDecoder, CommandEvent, CommandStatus};
+pub use commands::{CommandOptions, CommandOutput, CommandStream};
 pub use error::Error;
 pub use handshake::WebSocketRequest;
+pub use invoke::{EventStream, InvokeResponse, check_agent_error};
 pub use presign::{Presign, PresignedUrl};
+pub use request::{CallOptions, Payload};
 pub use session::RuntimeSession;
+pub use transport::RetryPolicy;
 pub use ws::{Auth, WebSocket};

@@ -35,7 +35,7 @@ pub(crate) enum Placement {
 
 /// The settings shared by every signature: the canonical URI is the path encoded once
 /// more (`%3A` becomes `%253A`) and is not normalized, no checksum header, the session
-/// token signed. The request holds only `host`, so no header needs excluding.
+/// token signed. Requests hold only the headers meant to be signed, so none is excluded.
 fn base_settings() -> &'static SigningSettings {
     static SETTINGS: OnceLock<SigningSettings> = OnceLock::new();
     SETTINGS.get_or_init(|| {
@@ -59,6 +59,33 @@ pub(crate) fn sign_get(
     url: &str,
     placement: Placement,
 ) -> Result<SigningInstructions, crate::Error> {
+    let request = Signable {
+        method: "GET",
+        url,
+        headers: &[],
+        body: &[],
+    };
+    sign_request(identity, region, time, &request, placement)
+}
+
+/// A request to sign: `url` is the `https://` (or `http://`) form with the path and
+/// query already percent-encoded; `headers` are the ones to sign besides those the signer
+/// adds (`x-amz-date`, `x-amz-security-token`); the payload hash is the SHA-256 of `body`.
+pub(crate) struct Signable<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) url: &'a str,
+    pub(crate) headers: &'a [(&'a str, &'a str)],
+    pub(crate) body: &'a [u8],
+}
+
+/// Signs `request` for the `bedrock-agentcore` service in `region` at `time`.
+pub(crate) fn sign_request(
+    identity: &Identity,
+    region: &Region,
+    time: SystemTime,
+    request: &Signable<'_>,
+    placement: Placement,
+) -> Result<SigningInstructions, crate::Error> {
     let mut settings = base_settings().clone();
     match placement {
         Placement::Headers => settings.signature_location = SignatureLocation::Headers,
@@ -76,8 +103,13 @@ pub(crate) fn sign_get(
         .build()
         .map_err(|e| crate::Error::Signing(e.into()))?
         .into();
-    let request = SignableRequest::new("GET", url, std::iter::empty(), SignableBody::Bytes(&[]))
-        .map_err(|e| crate::Error::Signing(e.into()))?;
+    let request = SignableRequest::new(
+        request.method,
+        request.url,
+        request.headers.iter().copied(),
+        SignableBody::Bytes(request.body),
+    )
+    .map_err(|e| crate::Error::Signing(e.into()))?;
     let (instructions, _signature) = sign(request, &params)
         .map_err(|e| crate::Error::Signing(e.into()))?
         .into_parts();

@@ -58,7 +58,7 @@ impl fmt::Debug for Auth {
 
 /// TLS for `wss://`: rustls with the ring provider and the webpki root certificates,
 /// built once per process.
-fn tls_config() -> Arc<rustls::ClientConfig> {
+pub(crate) fn tls_config() -> Arc<rustls::ClientConfig> {
     static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
     let config = CONFIG.get_or_init(|| {
         let roots = rustls::RootCertStore {

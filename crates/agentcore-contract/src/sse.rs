@@ -183,6 +183,23 @@ pub struct SseEvent {
 }
 
 impl SseEvent {
+    /// An event with only `data` (no type, no id, no retry), such as a client's stand-in
+    /// for an answer that was not an event stream.
+    ///
+    /// ```
+    /// let event = agentcore_contract::sse::SseEvent::new("{\"a\":1}");
+    /// assert_eq!((event.event, event.id, event.retry), (None, None, None));
+    /// assert_eq!(event.data, "{\"a\":1}");
+    /// ```
+    pub fn new(data: impl Into<String>) -> Self {
+        Self {
+            event: None,
+            data: data.into(),
+            id: None,
+            retry: None,
+        }
+    }
+
     /// The event type with the standard's default applied: `message` when no
     /// event type was given.
     ///

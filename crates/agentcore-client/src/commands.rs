@@ -1,0 +1,287 @@
+//! `InvokeAgentRuntimeCommand`: [`RuntimeClient::execute_command`] (output collected)
+//! and [`RuntimeClient::execute_command_stream`] (events as they arrive).
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use agentcore_contract::endpoint::RuntimeOperation;
+use agentcore_contract::headers::{AMAZON_EVENTSTREAM, APPLICATION_JSON};
+use futures_util::{Stream, StreamExt};
+use http::{HeaderMap, StatusCode};
+use serde_json::json;
+
+use crate::request::Call;
+use crate::transport::ResponseBody;
+use crate::{
+    Auth, CallOptions, CommandDecoder, CommandEvent, CommandStatus, Error, RuntimeClient,
+    RuntimeSession,
+};
+
+/// The longest command, in characters.
+const MAX_COMMAND_CHARS: usize = 65_536;
+/// The service's timeout when the request names none.
+const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
+/// How much longer than the command's timeout the client waits for its stream.
+const READ_MARGIN: Duration = Duration::from_secs(30);
+
+/// Options of [`RuntimeClient::execute_command`]: the command's timeout (1 to 3600 whole
+/// seconds; sent only when given, the service's default is 300 s) and the call options
+/// (user id, trace and extra headers; `accept`, `content_type` and `timeout` of
+/// [`CallOptions`] are not used: the read timeout is the command's plus 30 s).
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use agentcore_client::CommandOptions;
+///
+/// let options = CommandOptions::default()
+///     .timeout(Duration::from_secs(60))
+///     .user_id("user-42")
+///     .header("mcp-session-id", "abc");
+/// # drop(options);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct CommandOptions {
+    timeout: Option<Duration>,
+    call: CallOptions,
+}
+
+impl CommandOptions {
+    /// The command's timeout (1 to 3600 whole seconds).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sends `X-Amzn-Bedrock-AgentCore-Runtime-User-Id`.
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.call = self.call.user_id(user_id);
+        self
+    }
+
+    /// Sends a trace header (see [`CallOptions::trace_header`]).
+    pub fn trace_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.call = self.call.trace_header(name, value);
+        self
+    }
+
+    /// Sends one more header (see [`CallOptions::header`]).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.call = self.call.header(name, value);
+        self
+    }
+}
+
+/// A command's collected output.
+///
+/// ```
+/// use agentcore_client::{CommandOutput, CommandStatus};
+///
+/// let output = CommandOutput {
+///     stdout: "hi\n".into(),
+///     stderr: String::new(),
+///     exit_code: 0,
+///     status: CommandStatus::Completed,
+/// };
+/// assert!(output.success());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandOutput {
+    /// Every `stdout` delta, joined.
+    pub stdout: String,
+    /// Every `stderr` delta, joined.
+    pub stderr: String,
+    /// The exit code (-1: a platform error).
+    pub exit_code: i64,
+    /// How the command ended.
+    pub status: CommandStatus,
+}
+
+impl CommandOutput {
+    /// Completed with exit code 0.
+    pub fn success(&self) -> bool {
+        self.exit_code == 0 && self.status == CommandStatus::Completed
+    }
+}
+
+impl RuntimeClient {
+    /// Runs `command` in the session (a fresh shell in its microVM) and collects its
+    /// output. An exception frame is [`Error::StreamException`], a stream without
+    /// `contentStop` [`Error::IncompleteCommand`].
+    ///
+    /// ```no_run
+    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
+    /// use std::time::Duration;
+    ///
+    /// use agentcore_client::{Auth, CommandOptions};
+    ///
+    /// let options = CommandOptions::default().timeout(Duration::from_secs(60));
+    /// let output = client.execute_command(&session, &Auth::SigV4, "uname -a", &options).await?;
+    /// println!("{} exited {}", output.stdout, output.exit_code);
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute_command(
+        &self,
+        session: &RuntimeSession,
+        auth: &Auth,
+        command: &str,
+        options: &CommandOptions,
+    ) -> Result<CommandOutput, Error> {
+        let mut stream = self
+            .execute_command_stream(session, auth, command, options)
+            .await?;
+        let (mut stdout, mut stderr) = (String::new(), String::new());
+        let mut end = None;
+        while let Some(event) = stream.next().await {
+            match event? {
+                CommandEvent::Delta {
+                    stdout: out,
+                    stderr: err,
+                } => {
+                    stdout.push_str(out.as_deref().unwrap_or_default());
+                    stderr.push_str(err.as_deref().unwrap_or_default());
+                }
+                CommandEvent::Stop { exit_code, status } => end = Some((exit_code, status)),
+                CommandEvent::Start | CommandEvent::Unknown(_) => {}
+            }
+        }
+        let (exit_code, status) = end.ok_or(Error::IncompleteCommand)?;
+        Ok(CommandOutput {
+            stdout,
+            stderr,
+            exit_code,
+            status,
+        })
+    }
+
+    /// Runs `command` in the session and streams its events as they arrive. The stream
+    /// ends after `contentStop` and the end of the body, or after the first error;
+    /// dropping it cancels the request.
+    ///
+    /// ```no_run
+    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
+    /// use agentcore_client::{Auth, CommandEvent, CommandOptions};
+    /// use futures_util::StreamExt;
+    ///
+    /// let mut events = client
+    ///     .execute_command_stream(&session, &Auth::SigV4, "ls -l", &CommandOptions::default())
+    ///     .await?;
+    /// while let Some(event) = events.next().await {
+    ///     if let CommandEvent::Delta { stdout: Some(out), .. } = event? {
+    ///         print!("{out}");
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute_command_stream(
+        &self,
+        session: &RuntimeSession,
+        auth: &Auth,
+        command: &str,
+        options: &CommandOptions,
+    ) -> Result<CommandStream, Error> {
+        let chars = command.chars().count();
+        if !(1..=MAX_COMMAND_CHARS).contains(&chars) {
+            return Err(Error::InvalidOption(format!(
+                "a command has 1 to {MAX_COMMAND_CHARS} characters, not {chars}"
+            )));
+        }
+        let mut body = json!({ "command": command });
+        if let Some(timeout) = options.timeout {
+            let secs = timeout.as_secs();
+            if !(1..=3600).contains(&secs) || timeout.subsec_nanos() != 0 {
+                return Err(Error::InvalidOption(format!(
+                    "a command timeout is 1 to 3600 whole seconds, not {timeout:?}"
+                )));
+            }
+            body["timeout"] = secs.into();
+        }
+        let call = Call {
+            operation: RuntimeOperation::Commands,
+            body: body.to_string().into(),
+            content_type: Some(APPLICATION_JSON),
+            accept: Some(AMAZON_EVENTSTREAM),
+            options: &options.call,
+            read_timeout: options.timeout.unwrap_or(DEFAULT_COMMAND_TIMEOUT) + READ_MARGIN,
+        };
+        let (head, body) = self.send(session, auth, &call).await?;
+        let (head, ()) = head.into_parts();
+        Ok(CommandStream {
+            status: head.status,
+            headers: head.headers,
+            body,
+            decoder: CommandDecoder::new(),
+            done: false,
+        })
+    }
+}
+
+/// The events of [`RuntimeClient::execute_command_stream`]: a [`Stream`] of
+/// [`CommandEvent`]s that ends after the first error.
+///
+/// ```no_run
+/// # async fn example(mut events: agentcore_client::CommandStream) -> Result<(), agentcore_client::Error> {
+/// use futures_util::StreamExt;
+///
+/// println!("{}", events.status());
+/// while let Some(event) = events.next().await {
+///     println!("{}", event?.to_json());
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct CommandStream {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: ResponseBody,
+    decoder: CommandDecoder,
+    done: bool,
+}
+
+impl CommandStream {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+}
+
+impl Stream for CommandStream {
+    type Item = Result<CommandEvent, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if this.done {
+                return Poll::Ready(None);
+            }
+            match this.decoder.next_event() {
+                Ok(Some(event)) => return Poll::Ready(Some(Ok(event))),
+                Ok(None) => {}
+                Err(e) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+            }
+            match this.body.poll_chunk(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(bytes))) => this.decoder.push(&bytes),
+                Poll::Ready(Some(Err(e))) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+                Poll::Ready(None) => {
+                    this.done = true;
+                    if let Err(e) = this.decoder.finish() {
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                }
+            }
+        }
+    }
+}

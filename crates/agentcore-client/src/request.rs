@@ -1,0 +1,395 @@
+//! What every HTTP operation sends: [`CallOptions`], [`Payload`], and the request itself
+//! (path, `qualifier`, headers, bearer token or SigV4 signature), plus the reading of
+//! service errors.
+
+use std::fmt;
+use std::time::Duration;
+
+use agentcore_contract::endpoint::RuntimeOperation;
+use agentcore_contract::headers::{
+    AWS_REQUEST_ID, BAGGAGE, ERROR_TYPE, SESSION_ID, TRACE_ID, TRACEPARENT, TRACESTATE, USER_ID,
+};
+use bytes::Bytes;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::Full;
+use serde::Serialize;
+
+use crate::handshake::USER_AGENT_VALUE;
+use crate::sign::{Placement, Signable, push_param, sign_request};
+use crate::transport::{ResponseBody, transport_error};
+use crate::{Auth, Error, RuntimeClient, RuntimeSession};
+
+/// The qualifier of HTTP operations when the session names none.
+pub(crate) const DEFAULT_QUALIFIER: &str = "DEFAULT";
+
+/// The trace headers a caller may set ([`CallOptions::trace_header`]).
+const TRACE_HEADERS: [&str; 4] = [TRACEPARENT, TRACESTATE, BAGGAGE, TRACE_ID];
+
+/// Per-call options of the HTTP operations; every one is optional.
+///
+/// Its `Debug` output shows header names, never their values.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use agentcore_client::CallOptions;
+///
+/// let options = CallOptions::default()
+///     .user_id("user-42")
+///     .trace_header("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+///     .accept("application/json")
+///     .header("mcp-protocol-version", "2025-06-18")
+///     .timeout(Duration::from_secs(30));
+/// assert!(!format!("{options:?}").contains("user-42"));
+/// ```
+#[derive(Clone, Default)]
+pub struct CallOptions {
+    pub(crate) user_id: Option<String>,
+    pub(crate) trace: Vec<(String, String)>,
+    pub(crate) accept: Option<String>,
+    pub(crate) content_type: Option<String>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) timeout: Option<Duration>,
+}
+
+impl CallOptions {
+    /// Sends `X-Amzn-Bedrock-AgentCore-Runtime-User-Id`.
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    /// Sends a trace header: `traceparent`, `tracestate`, `baggage` or
+    /// `X-Amzn-Trace-Id` (any other name is [`Error::InvalidOption`] when the call is
+    /// made).
+    pub fn trace_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.trace.push((name.into(), value.into()));
+        self
+    }
+
+    /// Replaces the `Accept` header (`application/json` for `invoke`,
+    /// `text/event-stream` for `invoke_stream`).
+    pub fn accept(mut self, accept: impl Into<String>) -> Self {
+        self.accept = Some(accept.into());
+        self
+    }
+
+    /// Replaces the payload's `Content-Type`.
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// Sends one more header (such as `Mcp-Session-Id`). Headers the client sets itself
+    /// (authorization, host, `x-amz-*`, the session id) are refused when the call is made.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Replaces the client's read timeout for this call.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
+impl fmt::Debug for CallOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = |headers: &[(String, String)]| -> Vec<String> {
+            headers.iter().map(|(name, _)| name.clone()).collect()
+        };
+        f.debug_struct("CallOptions")
+            .field("user_id", &self.user_id.as_ref().map(|_| "<set>"))
+            .field("trace", &names(&self.trace))
+            .field("accept", &self.accept)
+            .field("content_type", &self.content_type)
+            .field("headers", &names(&self.headers))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// The body of an invocation and its content type.
+///
+/// ```
+/// use agentcore_client::Payload;
+///
+/// let json = Payload::json(&serde_json::json!({"prompt": "hi"}))?;
+/// assert_eq!(json.content_type(), "application/json");
+/// assert_eq!(&json.body()[..], br#"{"prompt":"hi"}"#);
+///
+/// let raw = Payload::bytes(&b"\x00\x01"[..], "application/octet-stream");
+/// assert_eq!(raw.content_type(), "application/octet-stream");
+///
+/// let from_value: Payload = serde_json::json!([1, 2]).into();
+/// assert_eq!(&from_value.body()[..], b"[1,2]");
+/// # Ok::<(), agentcore_client::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Payload {
+    body: Bytes,
+    content_type: String,
+}
+
+impl Payload {
+    /// `value` serialized as JSON, sent as `application/json`.
+    pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<Self, Error> {
+        Ok(Self {
+            body: serde_json::to_vec(value)?.into(),
+            content_type: agentcore_contract::headers::APPLICATION_JSON.to_owned(),
+        })
+    }
+
+    /// Raw bytes with their content type.
+    pub fn bytes(body: impl Into<Bytes>, content_type: &str) -> Self {
+        Self {
+            body: body.into(),
+            content_type: content_type.to_owned(),
+        }
+    }
+
+    /// The bytes sent.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The content type sent (unless [`CallOptions::content_type`] replaces it).
+    pub fn content_type(&self) -> &str {
+        &self.content_type
+    }
+}
+
+impl From<serde_json::Value> for Payload {
+    fn from(value: serde_json::Value) -> Self {
+        Self {
+            body: value.to_string().into(),
+            content_type: agentcore_contract::headers::APPLICATION_JSON.to_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for Payload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Payload")
+            .field("content_type", &self.content_type)
+            .field("len", &self.body.len())
+            .finish()
+    }
+}
+
+/// One HTTP request of an operation, before authentication.
+pub(crate) struct Call<'a> {
+    pub(crate) operation: RuntimeOperation,
+    pub(crate) body: Bytes,
+    pub(crate) content_type: Option<&'a str>,
+    pub(crate) accept: Option<&'a str>,
+    pub(crate) options: &'a CallOptions,
+    pub(crate) read_timeout: Duration,
+}
+
+impl RuntimeClient {
+    /// Sends `call` to `session` with `auth` and returns the answer's head and body; an
+    /// error status becomes [`Error::Service`].
+    pub(crate) async fn send(
+        &self,
+        session: &RuntimeSession,
+        auth: &Auth,
+        call: &Call<'_>,
+    ) -> Result<(Response<()>, ResponseBody), Error> {
+        let request = self.build_request(session, auth, call).await?;
+        let pending = self.http().request(request);
+        let response = tokio::time::timeout(call.read_timeout, pending)
+            .await
+            .map_err(|_| Error::Timeout(call.read_timeout))?
+            .map_err(|e| transport_error(e, self.connect_timeout()))?;
+        let (head, body) = response.into_parts();
+        let body = ResponseBody::new(body, call.read_timeout);
+        let head = Response::from_parts(head, ());
+        if head.status().is_success() {
+            return Ok((head, body));
+        }
+        let bytes = body.collect().await?;
+        Err(service_error(head.status(), head.headers(), &bytes))
+    }
+
+    async fn build_request(
+        &self,
+        session: &RuntimeSession,
+        auth: &Auth,
+        call: &Call<'_>,
+    ) -> Result<Request<Full<Bytes>>, Error> {
+        if matches!(auth, Auth::Presigned(_)) {
+            return Err(Error::PresignedNotSupported);
+        }
+        let path = call.operation.path(session.arn());
+        let mut query = String::new();
+        let qualifier = session.qualifier().unwrap_or(DEFAULT_QUALIFIER);
+        push_param(&mut query, "qualifier", qualifier);
+        let url = self.endpoint(session).signing_url(&path, &query);
+
+        let mut headers = HeaderMap::with_capacity(12);
+        let content_type = call.options.content_type.as_deref().or(call.content_type);
+        if let Some(content_type) = content_type {
+            headers.insert(CONTENT_TYPE, value(CONTENT_TYPE.as_str(), content_type)?);
+        }
+        if let Some(accept) = call.options.accept.as_deref().or(call.accept) {
+            headers.insert(ACCEPT, value(ACCEPT.as_str(), accept)?);
+        }
+        let session_id = session.session_id().as_str();
+        headers.insert(SESSION_ID, value(SESSION_ID, session_id)?);
+        if let Some(user_id) = &call.options.user_id {
+            headers.insert(USER_ID, value(USER_ID, user_id)?);
+        }
+        for (name, header_value) in &call.options.trace {
+            let lower = name.to_ascii_lowercase();
+            let Some(known) = TRACE_HEADERS.iter().find(|h| **h == lower) else {
+                return Err(Error::InvalidOption(format!(
+                    "{name:?} is not a trace header (traceparent, tracestate, baggage, X-Amzn-Trace-Id)"
+                )));
+            };
+            headers.insert(*known, value(known, header_value)?);
+        }
+        for (name, header_value) in &call.options.headers {
+            let name = extra_header_name(name)?;
+            let header_value = HeaderValue::from_str(header_value)
+                .map_err(|_| Error::InvalidOption(format!("invalid value for header {name}")))?;
+            headers.append(name, header_value);
+        }
+        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+
+        match auth {
+            Auth::Bearer(token) => {
+                if token.is_empty() {
+                    return Err(Error::EmptyBearerToken);
+                }
+                let mut bearer = value(AUTHORIZATION.as_str(), &format!("Bearer {token}"))?;
+                bearer.set_sensitive(true);
+                headers.insert(AUTHORIZATION, bearer);
+            }
+            Auth::SigV4 => {
+                let identity = self.credentials().await?;
+                let host = self.endpoint(session).host();
+                let mut signed = vec![("host", host), (SESSION_ID, session_id)];
+                if let Some(content_type) = content_type {
+                    signed.push((CONTENT_TYPE.as_str(), content_type));
+                }
+                let request = Signable {
+                    method: "POST",
+                    url: &url,
+                    headers: &signed,
+                    body: &call.body,
+                };
+                let region = self.signing_region(session.arn());
+                let instructions =
+                    sign_request(&identity, region, self.now(), &request, Placement::Headers)?;
+                for header in instructions.into_parts().0 {
+                    let mut header_value = value(header.name(), header.value())?;
+                    header_value
+                        .set_sensitive(header.sensitive() || header.name() == "authorization");
+                    headers.insert(HeaderName::from_static(header.name()), header_value);
+                }
+            }
+            Auth::Presigned(_) => return Err(Error::PresignedNotSupported),
+        }
+
+        let mut request = Request::new(Full::new(call.body.clone()));
+        *request.method_mut() = Method::POST;
+        *request.uri_mut() = url
+            .parse()
+            .map_err(|_| Error::InvalidOption("the request URL is not valid".into()))?;
+        *request.headers_mut() = headers;
+        Ok(request)
+    }
+}
+
+/// An extra header's name, refused when the client sets that header itself.
+fn extra_header_name(name: &str) -> Result<HeaderName, Error> {
+    let parsed = HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| Error::InvalidOption(format!("invalid header name {name:?}")))?;
+    let lower = parsed.as_str();
+    let reserved = ["authorization", "host", "content-length", SESSION_ID];
+    if reserved.contains(&lower) || lower.starts_with("x-amz-") {
+        return Err(Error::InvalidOption(format!(
+            "header {lower} is set by the client"
+        )));
+    }
+    Ok(parsed)
+}
+
+fn value(name: &'static str, value: &str) -> Result<HeaderValue, Error> {
+    HeaderValue::from_str(value).map_err(|_| Error::InvalidHeaderValue(name))
+}
+
+/// The service error of an error answer: the type from `x-amzn-errortype` (up to `:`),
+/// else the body's `__type` (after `#`); the body's `message`; the request id.
+pub(crate) fn service_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
+    let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let field = |key: &str| {
+        json.as_ref()
+            .and_then(|j| j.get(key))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    let header_kind = headers
+        .get(ERROR_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(':').next().unwrap_or(v).trim().to_owned());
+    let body_kind = || {
+        let kind = field("__type")?;
+        let after_hash = kind.rsplit('#').next().unwrap_or(&kind);
+        Some(
+            after_hash
+                .split(':')
+                .next()
+                .unwrap_or(after_hash)
+                .to_owned(),
+        )
+    };
+    let kind = header_kind
+        .filter(|k| !k.is_empty())
+        .or_else(body_kind)
+        .filter(|k| !k.is_empty());
+    let request_id = headers
+        .get(AWS_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    Error::Service {
+        kind,
+        status: status.as_u16(),
+        message: field("message").or_else(|| field("Message")),
+        request_id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_error_kinds() {
+        let mut headers = HeaderMap::new();
+        let body = br#"{"__type":"com.amazon#ValidationException","message":"bad"}"#;
+        let e = service_error(StatusCode::BAD_REQUEST, &headers, body);
+        assert_eq!(e.service_kind(), Some("ValidationException"));
+        headers.insert(
+            ERROR_TYPE,
+            HeaderValue::from_static("AccessDeniedException:http://x/"),
+        );
+        headers.insert(AWS_REQUEST_ID, HeaderValue::from_static("req-1"));
+        let e = service_error(StatusCode::FORBIDDEN, &headers, b"not json");
+        assert!(matches!(
+            e,
+            Error::Service { kind: Some(k), status: 403, message: None, request_id: Some(r) }
+                if k == "AccessDeniedException" && r == "req-1"
+        ));
+    }
+
+    #[test]
+    fn reserved_extra_headers() {
+        assert!(extra_header_name("Authorization").is_err());
+        assert!(extra_header_name("X-Amz-Date").is_err());
+        assert!(extra_header_name("mcp-session-id").is_ok());
+    }
+}

@@ -1,0 +1,68 @@
+//! `StopRuntimeSession`, retried with jittered backoff (it is idempotent).
+
+use agentcore_contract::endpoint::RuntimeOperation;
+use agentcore_contract::headers::APPLICATION_JSON;
+use serde_json::json;
+
+use crate::request::Call;
+use crate::{Auth, CallOptions, Error, RuntimeClient, RuntimeSession};
+
+/// Client tokens are 33 to 256 characters.
+const TOKEN_CHARS: std::ops::RangeInclusive<usize> = 33..=256;
+
+impl RuntimeClient {
+    /// Stops the session. `client_token` (33 to 256 characters) makes retries
+    /// idempotent; a UUIDv4 is generated when none is given, and the same token is sent
+    /// on every attempt. Throttling, 5xx answers, transport failures and timeouts are
+    /// retried as the client's [`RetryPolicy`](crate::RetryPolicy) says.
+    ///
+    /// ```no_run
+    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
+    /// use agentcore_client::Auth;
+    ///
+    /// client.stop_runtime_session(&session, &Auth::SigV4, None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn stop_runtime_session(
+        &self,
+        session: &RuntimeSession,
+        auth: &Auth,
+        client_token: Option<&str>,
+    ) -> Result<(), Error> {
+        let token = match client_token {
+            Some(token) if TOKEN_CHARS.contains(&token.chars().count()) => token.to_owned(),
+            Some(_) => {
+                return Err(Error::InvalidOption(
+                    "a client token has 33 to 256 characters".into(),
+                ));
+            }
+            None => uuid::Uuid::new_v4().to_string(),
+        };
+        let options = CallOptions::default();
+        let call = Call {
+            operation: RuntimeOperation::StopRuntimeSession,
+            body: json!({ "clientToken": token }).to_string().into(),
+            content_type: Some(APPLICATION_JSON),
+            accept: None,
+            options: &options,
+            read_timeout: self.read_timeout(),
+        };
+        let policy = self.retry_policy();
+        let mut attempt = 1;
+        loop {
+            let result = match self.send(session, auth, &call).await {
+                Ok((_head, body)) => body.collect().await.map(drop),
+                Err(e) => Err(e),
+            };
+            match result {
+                Err(e) if e.is_retryable() && attempt < policy.max_attempts => {
+                    let delay = policy.delay(attempt - 1);
+                    tracing::debug!(error = %e, attempt, ?delay, "retrying StopRuntimeSession");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! Every HTTP operation in both auth modes, end to end: the client against the emulator
+//! (whose SigV4 verifier was written from the specification, not with aws-sigv4) in
+//! front of a real agent (agentcore-server).
+
+use std::time::{Duration, SystemTime};
+
+use agentcore_client::contract::SessionId;
+use agentcore_client::{
+    Auth, CallOptions, CommandEvent, CommandOptions, CommandStatus, Credentials, Error, Payload,
+    Presign, RetryPolicy, RuntimeClient, RuntimeSession, StaticTimeSource,
+};
+use agentcore_emulator::{Emulator, RunningEmulator};
+use agentcore_server::{App, BoxError, IntoInvocationResponse, RequestContext};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+const ARN: &str = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/client-agent";
+const BEARER: &str = "local-bearer-token";
+const ACCESS_KEY: &str = "ASIALOCALEXAMPLE";
+const SECRET: &str = "local/secret+key";
+const SESSION_TOKEN: &str = "local-session-token//+=";
+
+/// The agent: `{"stream": n, "fail_after": k}` streams `{"i": ..}` (failing at `k`),
+/// anything else is echoed with the session id and the user id header.
+async fn agent() -> String {
+    let app = App::new().entrypoint(|payload: Value, ctx: RequestContext| async move {
+        if let Some(n) = payload["stream"].as_u64() {
+            let fail_after = payload["fail_after"].as_u64();
+            let items = futures_util::stream::iter(0..n).map(move |i| match fail_after {
+                Some(k) if i == k => Err::<Value, BoxError>("stream failed".into()),
+                _ => Ok(json!({ "i": i })),
+            });
+            return Ok::<_, BoxError>(items.into_invocation_response());
+        }
+        Ok(json!({"echo": payload, "session": ctx.session_id}).into_invocation_response())
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(app.serve(listener));
+    format!("http://{addr}")
+}
+
+async fn emulator() -> RunningEmulator {
+    Emulator::builder()
+        .runtime(ARN, &agent().await)
+        .unwrap()
+        .bearer_token(BEARER)
+        .credentials(ACCESS_KEY, SECRET, Some(SESSION_TOKEN))
+        .build()
+        .start("127.0.0.1:0")
+        .await
+        .unwrap()
+}
+
+fn client(running: &RunningEmulator, secret: &str) -> RuntimeClient {
+    let credentials = Credentials::new(ACCESS_KEY, secret, Some(SESSION_TOKEN.into()), None, "t");
+    RuntimeClient::builder()
+        .endpoint(running.url())
+        .credentials_provider(credentials)
+        .build()
+        .unwrap()
+}
+
+fn session() -> RuntimeSession {
+    let id: SessionId = "client-test-session-000000000000000000001".parse().unwrap();
+    RuntimeSession::new(ARN.parse().unwrap()).with_session_id(id)
+}
+
+fn both_auths() -> [Auth; 2] {
+    [Auth::SigV4, Auth::Bearer(BEARER.into())]
+}
+
+#[tokio::test]
+async fn invoke_json_in_both_auth_modes() {
+    let running = emulator().await;
+    let client = client(&running, SECRET);
+    let session = session();
+    for auth in both_auths() {
+        let options = CallOptions::default().user_id("user-42").trace_header(
+            "X-Amzn-Trace-Id",
+            "Root=1-5759e988-bd862e3fe1be46a994272793",
+        );
+        let answer = client
+            .invoke(&session, &auth, json!({"prompt": "hi"}), &options)
+            .await
+            .unwrap_or_else(|e| panic!("{auth:?}: {e:?}"));
+        assert_eq!(answer.status(), 200);
+        assert_eq!(answer.content_type(), Some("application/json"));
+        assert_eq!(answer.session_id(), Some(session.session_id().as_str()));
+        let body: Value = answer.json().unwrap();
+        assert_eq!(body["echo"], json!({"prompt": "hi"}));
+        assert_eq!(body["session"], session.session_id().as_str());
+
+        let raw = Payload::bytes(&b"[1,2]"[..], "application/json");
+        let answer = client
+            .invoke(&session, &auth, raw, &CallOptions::default())
+            .await;
+        let body: Value = answer.unwrap().json().unwrap();
+        assert_eq!(body["echo"], json!([1, 2]));
+    }
+}
+
+#[tokio::test]
+async fn invoke_sse_collected_and_streamed_in_both_auth_modes() {
+    let running = emulator().await;
+    let client = client(&running, SECRET);
+    let session = session();
+    let options = CallOptions::default();
+    for auth in both_auths() {
+        let answer = client
+            .invoke(&session, &auth, json!({"stream": 2}), &options)
+            .await
+            .unwrap();
+        assert_eq!(answer.content_type(), Some("text/event-stream"));
+        let data: Vec<String> = answer
+            .events()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.data)
+            .collect();
+        assert_eq!(data, [r#"{"i":0}"#, r#"{"i":1}"#]);
+
+        let mut stream = client
+            .invoke_stream(&session, &auth, json!({"stream": 3}), &options)
+            .await
+            .unwrap();
+        assert_eq!(stream.status(), 200);
+        let mut data = Vec::new();
+        while let Some(event) = stream.next().await {
+            data.push(event.unwrap().data);
+        }
+        assert_eq!(data, [r#"{"i":0}"#, r#"{"i":1}"#, r#"{"i":2}"#]);
+
+        let payload = json!({"stream": 3, "fail_after": 1});
+        let mut stream = client
+            .invoke_stream(&session, &auth, payload, &options)
+            .await
+            .unwrap();
+        assert_eq!(stream.next().await.unwrap().unwrap().data, r#"{"i":0}"#);
+        let failure = stream.next().await.unwrap().unwrap_err();
+        assert!(
+            matches!(&failure, Error::Agent { error, .. } if error == "stream failed"),
+            "{failure:?}"
+        );
+        assert!(stream.next().await.is_none());
+    }
+}
+
+#[tokio::test]
+async fn commands_in_both_auth_modes() {
+    let running = emulator().await;
+    let client = client(&running, SECRET);
+    let session = session();
+    for auth in both_auths() {
+        let script = "printf out; printf err >&2; exit 3";
+        let output = client
+            .execute_command(&session, &auth, script, &CommandOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            (output.stdout.as_str(), output.stderr.as_str()),
+            ("out", "err")
+        );
+        assert_eq!(
+            (output.exit_code, output.status),
+            (3, CommandStatus::Completed)
+        );
+
+        let quick = CommandOptions::default().timeout(Duration::from_secs(1));
+        let output = client
+            .execute_command(&session, &auth, "sleep 5", &quick)
+            .await
+            .unwrap();
+        assert_eq!(output.status, CommandStatus::TimedOut);
+
+        let mut events = client
+            .execute_command_stream(&session, &auth, "echo hi", &CommandOptions::default())
+            .await
+            .unwrap();
+        let mut all = Vec::new();
+        while let Some(event) = events.next().await {
+            all.push(event.unwrap());
+        }
+        assert_eq!(all.first(), Some(&CommandEvent::Start));
+        assert!(all.contains(&CommandEvent::Delta {
+            stdout: Some("hi\n".into()),
+            stderr: None
+        }));
+        let stop = CommandEvent::Stop {
+            exit_code: 0,
+            status: CommandStatus::Completed,
+        };
+        assert_eq!(all.last(), Some(&stop));
+    }
+}
+
+#[tokio::test]
+async fn stop_session_in_both_auth_modes() {
+    let running = emulator().await;
+    let client = client(&running, SECRET);
+    let options = CallOptions::default();
+    for auth in both_auths() {
+        let generated = RuntimeSession::new(ARN.parse().unwrap());
+        client
+            .invoke(&generated, &auth, json!({}), &options)
+            .await
+            .unwrap();
+        client
+            .stop_runtime_session(&generated, &auth, None)
+            .await
+            .unwrap();
+
+        // The same token again is the same (idempotent) request.
+        let given = RuntimeSession::new(ARN.parse().unwrap());
+        client
+            .invoke(&given, &auth, json!({}), &options)
+            .await
+            .unwrap();
+        let token = "stop-token-0000000000000000000000000000001";
+        client
+            .stop_runtime_session(&given, &auth, Some(token))
+            .await
+            .unwrap();
+        client
+            .stop_runtime_session(&given, &auth, Some(token))
+            .await
+            .unwrap();
+        let short = client
+            .stop_runtime_session(&given, &auth, Some("short"))
+            .await;
+        assert!(matches!(short, Err(Error::InvalidOption(_))));
+    }
+}
+
+#[tokio::test]
+async fn refused_auth_is_a_typed_service_error() {
+    let running = emulator().await;
+    let session = session();
+    let options = CallOptions::default();
+    let wrong_token = Auth::Bearer("wrong-token".into());
+    let e = client(&running, SECRET)
+        .invoke(&session, &wrong_token, json!({}), &options)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.service_kind(), e.status()),
+        (Some("AccessDeniedException"), Some(403))
+    );
+    assert!(e.is_service());
+
+    let bad_signature = client(&running, "not-the-secret")
+        .invoke(&session, &Auth::SigV4, json!({}), &options)
+        .await
+        .unwrap_err();
+    assert!(bad_signature.is_service(), "{bad_signature:?}");
+    assert!(matches!(bad_signature.status(), Some(401 | 403)));
+
+    let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    let stale = RuntimeClient::builder()
+        .endpoint(running.url())
+        .credentials_provider(Credentials::new(
+            ACCESS_KEY,
+            SECRET,
+            Some(SESSION_TOKEN.into()),
+            None,
+            "t",
+        ))
+        .clock(StaticTimeSource::new(an_hour_ago))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let expired = stale
+        .stop_runtime_session(&session, &Auth::SigV4, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(expired.status(), Some(401 | 403)), "{expired:?}");
+}
+
+#[tokio::test]
+async fn refused_before_sending() {
+    let client = RuntimeClient::builder()
+        .endpoint("http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    let session = session();
+    let presigned = Auth::Presigned(Presign::new(Duration::from_secs(60)));
+    let e = client
+        .invoke(&session, &presigned, json!({}), &CallOptions::default())
+        .await;
+    assert!(matches!(e, Err(Error::PresignedNotSupported)));
+    let bad_trace = CallOptions::default().trace_header("x-custom", "1");
+    let e = client
+        .invoke(&session, &Auth::Bearer("t".into()), json!({}), &bad_trace)
+        .await;
+    assert!(matches!(e, Err(Error::InvalidOption(_))));
+    let too_long = CommandOptions::default().timeout(Duration::from_secs(3601));
+    let e = client
+        .execute_command(&session, &Auth::SigV4, "ls", &too_long)
+        .await;
+    assert!(matches!(e, Err(Error::InvalidOption(_))));
+    let bearer = Auth::Bearer("t".into());
+    let options = CallOptions::default();
+    let e = client.invoke(&session, &bearer, json!({}), &options).await;
+    assert!(e.unwrap_err().is_transport());
+}
+
+/// Reads one raw HTTP/1.1 request head from a loopback socket and answers `200 {}`.
+async fn capture_one(listener: tokio::net::TcpListener) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut socket, _) = listener.accept().await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        socket.read_exact(&mut byte).await.unwrap();
+        head.push(byte[0]);
+    }
+    let reply = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+    socket.write_all(reply).await.unwrap();
+    String::from_utf8(head).unwrap()
+}
+
+#[tokio::test]
+async fn sigv4_request_on_the_wire() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let captured = tokio::spawn(capture_one(listener));
+    let credentials = Credentials::new(ACCESS_KEY, SECRET, Some(SESSION_TOKEN.into()), None, "t");
+    let client = RuntimeClient::builder()
+        .endpoint(url)
+        .credentials_provider(credentials)
+        .build()
+        .unwrap();
+    let session = session();
+    let answer = client
+        .invoke(
+            &session,
+            &Auth::SigV4,
+            json!({"a": 1}),
+            &CallOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.json::<Value>().unwrap(), json!({}));
+    let head = captured.await.unwrap().to_ascii_lowercase();
+    let request_line = head.lines().next().unwrap();
+    assert_eq!(
+        request_line,
+        "post /runtimes/arn%3aaws%3abedrock-agentcore%3aus-west-2%3a123456789012%3aruntime%2fclient-agent/invocations?qualifier=default http/1.1"
+    );
+    let header = |name: &str| {
+        let prefix = format!("{name}: ");
+        head.lines()
+            .find_map(|l| l.strip_prefix(&prefix).map(str::to_owned))
+            .unwrap_or_else(|| panic!("no {name} in {head}"))
+    };
+    assert_eq!(
+        header("x-amzn-bedrock-agentcore-runtime-session-id"),
+        session.session_id().as_str()
+    );
+    let authorization = header("authorization");
+    assert!(authorization.starts_with("aws4-hmac-sha256 credential=asialocalexample/"));
+    assert!(authorization.contains("/us-west-2/bedrock-agentcore/aws4_request"));
+    assert!(authorization.contains(
+        "signedheaders=content-type;host;x-amz-date;x-amz-security-token;x-amzn-bedrock-agentcore-runtime-session-id,"
+    ));
+    assert!(!head.contains("x-amz-content-sha256"));
+    assert_eq!(
+        header("x-amz-security-token"),
+        SESSION_TOKEN.to_ascii_lowercase()
+    );
+}
