@@ -12,11 +12,12 @@ use http::header::USER_AGENT;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use crate::handshake::USER_AGENT_VALUE;
+use crate::request::service_error;
 use crate::{Error, Presign, RuntimeClient, RuntimeSession};
 
 /// How [`RuntimeClient::connect`] authenticates.
@@ -107,10 +108,18 @@ impl RuntimeClient {
             }
         };
         let connector = Connector::Rustls(tls_config());
-        let (stream, _response) =
+        let connected =
             tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector))
-                .await?;
-        Ok(WebSocket { stream })
+                .await;
+        match connected {
+            Ok((stream, _response)) => Ok(WebSocket { stream }),
+            // A refused handshake is the service's answer: the same typed error as HTTP.
+            Err(tungstenite::Error::Http(refused)) => {
+                let body = refused.body().as_deref().unwrap_or_default();
+                Err(service_error(refused.status(), refused.headers(), body))
+            }
+            Err(err) => Err(err.into()),
+        }
     }
 }
 

@@ -23,7 +23,6 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, copy_bidirectional};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite;
 
 const ARN: &str = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/my-runtime-abc";
 const SESSION_PARAM: &str = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id";
@@ -283,16 +282,13 @@ async fn round_trip_with_each_auth_mode() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_upgrade_is_a_websocket_error() {
+async fn a_refused_upgrade_is_a_service_error() {
     let agent = start_agent(false).await;
     let (front_door, _seen) = start_front_door(agent).await;
     let session = RuntimeSession::new(ARN.parse().unwrap());
     let result = client(front_door).connect(&session, &Auth::SigV4).await;
     match result {
-        Err(Error::WebSocket(e)) => match *e {
-            tungstenite::Error::Http(response) => assert_eq!(response.status(), 403),
-            other => panic!("{other}"),
-        },
+        Err(err @ Error::Service { .. }) => assert_eq!(err.status(), Some(403)),
         other => panic!("{other:?}"),
     }
 }
