@@ -72,16 +72,23 @@ impl RuntimeClient {
     /// # Ok(()) }
     /// ```
     pub async fn from_env() -> Result<Self, Error> {
-        let https = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build_https();
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(https)
-            .load()
-            .await;
-        Self::from_sdk_config(&config)
+        Self::from_sdk_config(&load_sdk_config().await)
+    }
+
+    /// A builder preloaded from the standard AWS configuration (region, credentials
+    /// provider, clock), for adding an endpoint, timeouts or a retry policy. Unlike
+    /// [`from_env`](Self::from_env) it does not read `BEDROCK_AGENTCORE_DP_ENDPOINT`.
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), agentcore_client::Error> {
+    /// let client = agentcore_client::RuntimeClient::builder_from_env()
+    ///     .await
+    ///     .endpoint("http://127.0.0.1:9090")
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn builder_from_env() -> RuntimeClientBuilder {
+        Self::builder().sdk_config(&load_sdk_config().await)
     }
 
     /// A client from an already loaded [`SdkConfig`]: its region, credentials provider and
@@ -104,11 +111,7 @@ impl RuntimeClient {
     /// # Ok::<(), agentcore_client::Error>(())
     /// ```
     pub fn from_sdk_config(config: &SdkConfig) -> Result<Self, Error> {
-        let mut builder = Self::builder();
-        builder.region = config.region().map(|r| r.as_ref().to_owned());
-        builder.credentials = config.credentials_provider();
-        builder.clock = config.time_source();
-        let mut client = builder.build_inner()?;
+        let mut client = Self::builder().sdk_config(config).build_inner()?;
         client.endpoint = Endpoint::from_env()?;
         Ok(Self {
             inner: Arc::new(client),
@@ -231,6 +234,14 @@ pub struct RuntimeClientBuilder {
 }
 
 impl RuntimeClientBuilder {
+    /// Takes the region, credentials provider and time source of an [`SdkConfig`].
+    pub fn sdk_config(mut self, config: &SdkConfig) -> Self {
+        self.region = config.region().map(|r| r.as_ref().to_owned());
+        self.credentials = config.credentials_provider();
+        self.clock = config.time_source();
+        self
+    }
+
     /// Sets the client's region.
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
@@ -306,4 +317,18 @@ impl fmt::Debug for RuntimeClientBuilder {
             .field("endpoint", &self.endpoint)
             .finish_non_exhaustive()
     }
+}
+
+/// The standard AWS configuration, with a rustls (ring) HTTPS client for the credential
+/// providers that call AWS.
+async fn load_sdk_config() -> SdkConfig {
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https)
+        .load()
+        .await
 }

@@ -1,0 +1,262 @@
+//! The subcommands.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use agentcore_client::contract::{RuntimeArn, SessionId};
+use agentcore_client::{
+    Auth, CallOptions, CommandEvent, CommandOptions, CommandStatus, Message, Payload, Presign,
+    RuntimeClient, RuntimeSession,
+};
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+
+use crate::args::{
+    Cli, Command, Exec, Global, Invoke, PayloadSource, Presign as PresignArgs, Stop, Ws,
+};
+use crate::exit::{Code, Failure};
+use crate::output;
+
+/// Runs the command line; the process's exit code.
+pub(crate) async fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let global = &cli.global;
+    match &cli.command {
+        Command::Invoke(args) => invoke(global, args).await,
+        Command::Exec(args) => exec(global, args).await,
+        Command::Stop(args) => stop(global, args).await,
+        Command::Presign(args) => presign(global, args).await,
+        Command::Ws(args) => ws(global, args).await,
+    }
+}
+
+fn io_failure(err: std::io::Error) -> Failure {
+    Failure {
+        code: Code::Failure,
+        message: format!("output: {err}"),
+    }
+}
+
+/// The client: the endpoint override and the credentials the auth choice needs.
+async fn client(global: &Global) -> Result<RuntimeClient, Failure> {
+    let mut builder = if global.bearer.is_some() {
+        RuntimeClient::builder()
+    } else {
+        RuntimeClient::builder_from_env().await
+    };
+    if let Some(region) = &global.region {
+        builder = builder.region(region.clone());
+    }
+    if let Some(endpoint) = &global.endpoint {
+        builder = builder.endpoint(endpoint.clone());
+    }
+    Ok(builder.build()?)
+}
+
+fn session(global: &Global, arn: &str) -> Result<RuntimeSession, Failure> {
+    let arn: RuntimeArn = arn
+        .parse()
+        .map_err(|err| Failure::usage(format!("{err}")))?;
+    let mut session = RuntimeSession::new(arn);
+    if let Some(id) = &global.session_id {
+        let id: SessionId = id.parse().map_err(|err| Failure::usage(format!("{err}")))?;
+        session = session.with_session_id(id);
+    }
+    if let Some(qualifier) = &global.qualifier {
+        session = session.with_qualifier(qualifier.clone());
+    }
+    Ok(session)
+}
+
+fn auth(global: &Global) -> Auth {
+    match &global.bearer {
+        Some(token) => Auth::Bearer(token.clone()),
+        None => Auth::SigV4,
+    }
+}
+
+async fn read_payload(source: PayloadSource) -> Result<Payload, Failure> {
+    let bytes = match source {
+        PayloadSource::Text(text) => text.into_bytes(),
+        PayloadSource::File(path) => tokio::fs::read(&path)
+            .await
+            .map_err(|err| Failure::usage(format!("cannot read {}: {err}", path.display())))?,
+        PayloadSource::Stdin => {
+            let mut buffer = Vec::new();
+            tokio::io::stdin()
+                .read_to_end(&mut buffer)
+                .await
+                .map_err(|err| Failure::usage(format!("cannot read stdin: {err}")))?;
+            buffer
+        }
+    };
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .map_err(|err| Failure::usage(format!("the payload is not JSON: {err}")))?;
+    Ok(Payload::bytes(bytes, "application/json"))
+}
+
+async fn invoke(global: &Global, args: &Invoke) -> Result<ExitCode, Failure> {
+    let payload = read_payload(PayloadSource::from_arg(args.payload.as_deref())).await?;
+    let client = client(global).await?;
+    let session = session(global, &args.arn)?;
+    let mut options = CallOptions::default();
+    if let Some(user) = &args.user_id {
+        options = options.user_id(user.clone());
+    }
+    if args.stream {
+        let mut events = client
+            .invoke_stream(&session, &auth(global), payload, &options)
+            .await?;
+        while let Some(event) = events.next().await {
+            output::line(&event?.data).map_err(io_failure)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let response = client
+        .invoke(&session, &auth(global), payload, &options)
+        .await?;
+    if response.content_type() == Some("text/event-stream") {
+        for event in response.events()? {
+            output::line(&event.data).map_err(io_failure)?;
+        }
+    } else {
+        output::body(response.bytes()).map_err(io_failure)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn exec(global: &Global, args: &Exec) -> Result<ExitCode, Failure> {
+    let client = client(global).await?;
+    let session = session(global, &args.arn)?;
+    let mut options = CommandOptions::default();
+    if let Some(secs) = args.timeout {
+        options = options.timeout(Duration::from_secs(secs));
+    }
+    let mut events = client
+        .execute_command_stream(&session, &auth(global), &args.command, &options)
+        .await?;
+    let (mut stdout, mut stderr) = (tokio::io::stdout(), tokio::io::stderr());
+    while let Some(event) = events.next().await {
+        match event? {
+            CommandEvent::Delta {
+                stdout: out,
+                stderr: err,
+            } => {
+                if let Some(text) = out {
+                    stdout
+                        .write_all(text.as_bytes())
+                        .await
+                        .map_err(io_failure)?;
+                    stdout.flush().await.map_err(io_failure)?;
+                }
+                if let Some(text) = err {
+                    stderr
+                        .write_all(text.as_bytes())
+                        .await
+                        .map_err(io_failure)?;
+                    stderr.flush().await.map_err(io_failure)?;
+                }
+            }
+            CommandEvent::Stop { exit_code, status } => {
+                if status == CommandStatus::TimedOut {
+                    return Err(Failure {
+                        code: Code::Transport,
+                        message: "the command timed out".to_owned(),
+                    });
+                }
+                return Ok(ExitCode::from(u8::try_from(exit_code).unwrap_or(1)));
+            }
+            CommandEvent::Start | CommandEvent::Unknown(_) => {}
+        }
+    }
+    Err(Failure {
+        code: Code::Service,
+        message: "the command stream ended without an exit code".to_owned(),
+    })
+}
+
+async fn stop(global: &Global, args: &Stop) -> Result<ExitCode, Failure> {
+    let client = client(global).await?;
+    let session = session(global, &args.arn)?;
+    client
+        .stop_runtime_session(&session, &auth(global), args.client_token.as_deref())
+        .await?;
+    output::line(&format!("stopped session {}", session.session_id())).map_err(io_failure)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn presign(global: &Global, args: &PresignArgs) -> Result<ExitCode, Failure> {
+    let client = client(global).await?;
+    let session = session(global, &args.arn)?;
+    let mut presign = Presign::new(Duration::from_secs(args.expires));
+    for (name, value) in &args.params {
+        presign = presign.param(name.clone(), value.clone());
+    }
+    let url = client.presigned_url(&session, &presign).await?;
+    output::line(url.as_str()).map_err(io_failure)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn ws(global: &Global, args: &Ws) -> Result<ExitCode, Failure> {
+    let client = client(global).await?;
+    let session = session(global, &args.arn)?;
+    let auth = match (&global.bearer, args.presigned) {
+        (Some(token), _) => Auth::Bearer(token.clone()),
+        (None, true) => Auth::Presigned(Presign::new(Duration::from_secs(300))),
+        (None, false) => Auth::SigV4,
+    };
+    let (mut sink, mut stream) = client.connect(&session, &auth).await?.split();
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    let linger = Duration::from_millis(args.linger_ms);
+    // After stdin ends, replies still in flight are printed until the agent has been quiet
+    // for `linger`; then the socket is closed.
+    let mut quiet_since: Option<tokio::time::Instant> = None;
+    loop {
+        let closing = async {
+            match quiet_since {
+                Some(since) => tokio::time::sleep_until(since + linger).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            line = lines.next_line(), if quiet_since.is_none() => match line.map_err(io_failure)? {
+                Some(line) => sink.send(Message::text(line)).await?,
+                None => quiet_since = Some(tokio::time::Instant::now()),
+            },
+            () = closing => {
+                sink.close().await?;
+                // Drain to the agent's close.
+                while let Some(message) = stream.next().await {
+                    if matches!(message, Ok(Message::Close(_)) | Err(_)) {
+                        break;
+                    }
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            message = stream.next() => {
+                if quiet_since.is_some() {
+                    quiet_since = Some(tokio::time::Instant::now());
+                }
+                match message {
+                    Some(Ok(Message::Text(text))) => output::line(text.as_str()).map_err(io_failure)?,
+                    Some(Ok(Message::Binary(bytes))) => {
+                        output::line(&String::from_utf8_lossy(&bytes)).map_err(io_failure)?;
+                    }
+                    Some(Ok(Message::Close(frame))) => {
+                        let code = frame.map_or(1005, |f| u16::from(f.code));
+                        return if code == 1000 || code == 1005 {
+                            Ok(ExitCode::SUCCESS)
+                        } else {
+                            Err(Failure {
+                                code: Code::Service,
+                                message: format!("the agent closed the WebSocket with {code}"),
+                            })
+                        };
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(err)) => return Err(err.into()),
+                    None => return Ok(ExitCode::SUCCESS),
+                }
+            }
+        }
+    }
+}
