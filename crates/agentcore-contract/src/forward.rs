@@ -51,12 +51,16 @@ pub fn restricted() -> impl Iterator<Item = &'static str> {
 /// assert!(!is_forwarded("X-Amz-Date"));
 /// ```
 pub fn is_forwarded(name: &str) -> bool {
-    let lower: Cow<'_, str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+    is_forwarded_lower(&lower_case(name))
+}
+
+/// The name lower-cased, without allocating when it already is (as `http` keeps them).
+fn lower_case(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Owned(name.to_ascii_lowercase())
     } else {
         Cow::Borrowed(name)
-    };
-    is_forwarded_lower(&lower)
+    }
 }
 
 fn is_forwarded_lower(lower: &str) -> bool {
@@ -74,14 +78,14 @@ fn is_forwarded_lower(lower: &str) -> bool {
 
 /// The key under which a forwarded header is kept, or `None` when it is not forwarded.
 pub fn context_key(name: &str) -> Option<Cow<'static, str>> {
-    let lower = name.to_ascii_lowercase();
+    let lower = lower_case(name);
     if !is_forwarded_lower(&lower) {
         return None;
     }
     if lower == AUTHORIZATION {
         Some(Cow::Borrowed(AUTHORIZATION_CONTEXT_KEY))
     } else {
-        Some(Cow::Owned(lower))
+        Some(Cow::Owned(lower.into_owned()))
     }
 }
 

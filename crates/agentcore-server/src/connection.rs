@@ -3,7 +3,8 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -11,7 +12,6 @@ use bytes::Bytes;
 use http_body::Frame;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::{Body, BoxError};
@@ -23,108 +23,105 @@ pub(crate) struct Limits {
     pub(crate) idle_timeout: Duration,
 }
 
-/// What the watcher learns from the connection's reads and requests.
-#[derive(Default)]
+/// What the watcher learns from the connection's reads and requests. Plain atomics: the
+/// hot path (a read, a request) never takes a lock or wakes the watcher, which instead
+/// wakes at least every header-read timeout to look.
 pub(crate) struct Activity {
-    state: Mutex<State>,
-    changed: Notify,
-}
-
-#[derive(Default)]
-struct State {
-    in_flight: usize,
-    /// When the first byte of a request head arrived, while no request was in flight.
-    head_started: Option<Instant>,
-    /// When the connection became idle (no request in flight), if it is.
-    idle_since: Option<Instant>,
+    /// The clock's zero for the instants below, kept as nanoseconds (0: none).
+    epoch: Instant,
+    in_flight: AtomicUsize,
+    /// When the first byte of a request head arrived while no request was in flight.
+    head_started: AtomicU64,
+    /// When the connection last became idle (no request in flight).
+    idle_since: AtomicU64,
 }
 
 /// Why the watcher ends a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Expiry {
-    /// A request head did not arrive in time: the connection is dropped.
+    /// A request head did not arrive in time.
     HeaderRead,
-    /// No request for too long: the connection is shut down gracefully.
+    /// No request for too long.
     Idle,
 }
 
 impl Activity {
     pub(crate) fn new() -> Arc<Self> {
-        Arc::new(Self {
-            state: Mutex::new(State {
-                idle_since: Some(Instant::now()),
-                ..State::default()
-            }),
-            changed: Notify::new(),
-        })
+        let activity = Self {
+            epoch: Instant::now(),
+            in_flight: AtomicUsize::new(0),
+            head_started: AtomicU64::new(0),
+            idle_since: AtomicU64::new(0),
+        };
+        activity.idle_since.store(activity.now(), Ordering::Relaxed);
+        Arc::new(activity)
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Nanoseconds since the epoch, never 0.
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_nanos())
+            .unwrap_or(u64::MAX)
+            .max(1)
+    }
+
+    fn at(&self, nanos: u64) -> Instant {
+        self.epoch + Duration::from_nanos(nanos)
     }
 
     fn bytes_read(&self) {
-        let mut state = self.state();
-        if state.in_flight == 0 && state.head_started.is_none() {
-            state.head_started = Some(Instant::now());
-            drop(state);
-            self.changed.notify_waiters();
+        if self.in_flight.load(Ordering::Acquire) == 0
+            && self.head_started.load(Ordering::Relaxed) == 0
+        {
+            self.head_started.store(self.now(), Ordering::Release);
         }
     }
 
     pub(crate) fn request_started(&self) {
-        let mut state = self.state();
-        state.in_flight += 1;
-        state.head_started = None;
-        state.idle_since = None;
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.head_started.store(0, Ordering::Release);
     }
 
-    fn request_finished(&self) {
-        let mut state = self.state();
-        state.in_flight = state.in_flight.saturating_sub(1);
-        if state.in_flight == 0 {
-            state.idle_since = Some(Instant::now());
-            drop(state);
-            self.changed.notify_waiters();
-        }
+    pub(crate) fn request_finished(&self) {
+        self.idle_since.store(self.now(), Ordering::Release);
+        self.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 
-    /// The earliest moment a limit may expire, or `None` while requests are in flight.
-    fn deadline(&self, limits: Limits) -> Option<(Instant, Expiry)> {
-        let state = self.state();
-        if state.in_flight > 0 {
+    /// The limit that has expired at `now`, if any.
+    fn expired_at(&self, limits: Limits, now: Instant) -> Option<Expiry> {
+        if self.in_flight.load(Ordering::Acquire) > 0 {
             return None;
         }
-        let header = state
-            .head_started
-            .map(|at| (at + limits.header_read_timeout, Expiry::HeaderRead));
-        let idle = state
-            .idle_since
-            .filter(|_| state.head_started.is_none())
-            .map(|at| (at + limits.idle_timeout, Expiry::Idle));
-        header.into_iter().chain(idle).min_by_key(|(at, _)| *at)
+        match self.head_started.load(Ordering::Acquire) {
+            0 => (now >= self.at(self.idle_since.load(Ordering::Acquire)) + limits.idle_timeout)
+                .then_some(Expiry::Idle),
+            head => {
+                (now >= self.at(head) + limits.header_read_timeout).then_some(Expiry::HeaderRead)
+            }
+        }
+    }
+
+    /// When to look next: the pending deadline, but at least every header-read timeout
+    /// (a head that starts in between is then seen before its own deadline).
+    fn next_look(&self, limits: Limits, now: Instant) -> Instant {
+        let poll = now + limits.header_read_timeout.min(limits.idle_timeout);
+        if self.in_flight.load(Ordering::Acquire) > 0 {
+            return poll;
+        }
+        let deadline = match self.head_started.load(Ordering::Acquire) {
+            0 => self.at(self.idle_since.load(Ordering::Acquire)) + limits.idle_timeout,
+            head => self.at(head) + limits.header_read_timeout,
+        };
+        deadline.min(poll)
     }
 
     /// Completes when a limit expires.
     pub(crate) async fn expired(&self, limits: Limits) -> Expiry {
         loop {
-            let changed = self.changed.notified();
-            match self.deadline(limits) {
-                None => changed.await,
-                Some((at, _)) => {
-                    tokio::select! {
-                        () = changed => {}
-                        () = tokio::time::sleep_until(at) => {
-                            // Re-read: a request may have started while we slept.
-                            if let Some((at, expiry)) = self.deadline(limits)
-                                && at <= Instant::now()
-                            {
-                                return expiry;
-                            }
-                        }
-                    }
-                }
+            let now = Instant::now();
+            if let Some(expiry) = self.expired_at(limits, now) {
+                return expiry;
             }
+            tokio::time::sleep_until(self.next_look(limits, now)).await;
         }
     }
 }
@@ -193,8 +190,14 @@ pub(crate) struct TrackedBody {
 }
 
 impl TrackedBody {
-    pub(crate) fn new(body: Body, activity: Arc<Activity>) -> Self {
-        Self { body, activity }
+    /// The response body, tracked until it ends. A body of known size is plain bytes that
+    /// hyper writes at once: its request ends now, without a wrapper.
+    pub(crate) fn track(body: Body, activity: Arc<Activity>) -> Body {
+        if http_body::Body::size_hint(&body).exact().is_some() {
+            activity.request_finished();
+            return body;
+        }
+        Body::new(Self { body, activity })
     }
 }
 

@@ -11,7 +11,15 @@ use std::sync::Arc;
 
 use agentcore_contract::baggage::{self, RoutingExperiment};
 use agentcore_contract::{forward, headers};
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
+
+// The contract's names as `HeaderName`s, so lookups hash no string per request.
+const SESSION_ID: HeaderName = HeaderName::from_static(headers::SESSION_ID);
+const REQUEST_ID: HeaderName = HeaderName::from_static(headers::REQUEST_ID);
+const WORKLOAD_ACCESS_TOKEN: HeaderName = HeaderName::from_static(headers::WORKLOAD_ACCESS_TOKEN);
+const WORKLOAD_ACCESS_TOKEN_LEGACY: HeaderName =
+    HeaderName::from_static(headers::WORKLOAD_ACCESS_TOKEN_LEGACY);
+const OAUTH2_CALLBACK_URL: HeaderName = HeaderName::from_static(headers::OAUTH2_CALLBACK_URL);
 
 tokio::task_local! {
     static CURRENT: Arc<RequestContext>;
@@ -65,7 +73,7 @@ impl RequestContext {
     ///
     /// ```
     /// use agentcore_server::RequestContext;
-    /// use http::HeaderMap;
+    /// use http::{HeaderMap, HeaderName};
     ///
     /// let mut headers = HeaderMap::new();
     /// headers.insert("x-amzn-bedrock-agentcore-runtime-request-id", "req-1".parse().unwrap());
@@ -100,7 +108,7 @@ impl RequestContext {
     }
 
     fn from_parts(headers: &HeaderMap, extensions: http::Extensions) -> Self {
-        let text = |name: &str| {
+        let text = |name: &HeaderName| {
             headers
                 .get(name)
                 .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
@@ -118,12 +126,11 @@ impl RequestContext {
             }
         }
         Self {
-            session_id: text(headers::SESSION_ID),
-            request_id: text(headers::REQUEST_ID)
-                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-            workload_access_token: text(headers::WORKLOAD_ACCESS_TOKEN)
-                .or_else(|| text(headers::WORKLOAD_ACCESS_TOKEN_LEGACY)),
-            oauth2_callback_url: text(headers::OAUTH2_CALLBACK_URL),
+            session_id: text(&SESSION_ID),
+            request_id: text(&REQUEST_ID).unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            workload_access_token: text(&WORKLOAD_ACCESS_TOKEN)
+                .or_else(|| text(&WORKLOAD_ACCESS_TOKEN_LEGACY)),
+            oauth2_callback_url: text(&OAUTH2_CALLBACK_URL),
             request_headers: (!forwarded.is_empty()).then_some(forwarded),
             routing_experiment: RoutingExperiment::from_entries(&baggage),
             baggage,

@@ -236,6 +236,14 @@ pub(crate) async fn invoke(
         .catch_unwind()
         .await;
     match polled {
+        // A body of known size is bytes: no user code runs while it is written.
+        Ok(response)
+            if http_body::Body::size_hint(response.body())
+                .exact()
+                .is_some() =>
+        {
+            response
+        }
         Ok(response) => response.map(|body| {
             Body::new(ScopedBody {
                 body,

@@ -20,7 +20,7 @@ use crate::connection::{Activity, Limits, TrackedBody, WatchedStream};
 use crate::offload;
 use crate::route::Dispatch;
 use crate::tracker::Tracker;
-use crate::{App, Body, BoxError};
+use crate::{App, BoxError};
 
 /// Why the server could not run.
 #[derive(thiserror::Error)]
@@ -306,9 +306,7 @@ impl Serving {
                 let activity = Arc::clone(&activity);
                 async move {
                     let response = dispatch.call(request).await;
-                    Ok::<_, Infallible>(
-                        response.map(|body| Body::new(TrackedBody::new(body, activity))),
-                    )
+                    Ok::<_, Infallible>(response.map(|body| TrackedBody::track(body, activity)))
                 }
             })
         };

@@ -262,22 +262,19 @@ the first 200 on `/ping`, polled in a tight connect loop; RSS is `VmRSS`.";
 /// What limits each ratio, from the isolation model (see `src/offload.rs`) and from
 /// `perf` on the agent under each load.
 const LIMITS: &str = "\
-**What limits each ratio.** `/ping` is answered on the server runtime, with no hop: it \
-pays for what the host adds around hyper, chiefly the connection watcher behind the \
-header-read and idle timeouts (a lock, a clock read and a wake-up of the watcher task, \
-which re-arms its timer, on every read and every response), then the auto \
-HTTP/1-HTTP/2 builder, the graceful-shutdown wrapper, the boxed tracked body and the \
-health lock. `/invocations` is dominated by the isolation hop: each request is spawned \
-onto the handler runtime and its response comes back through a `JoinHandle`, two \
-cross-thread wake-ups (an eventfd write, an `epoll_wait` return) and, with both \
-threads on one core, about 1.5 context switches per request; `perf` puts about a third \
-of the agent's CPU in the scheduler (`finish_task_switch`). An SSE stream is pumped on \
-the handler runtime through a channel of 8 frames: a pair of wake-ups and context \
-switches every 8 events or so, and since frames reach hyper in smaller batches it \
-writes to the socket about twice as often as the baseline. A WebSocket session runs on \
-the handler runtime while its socket stays registered with the server runtime's \
-reactor, so every message read is a wake-up across runtimes. Cold start and RSS have \
-room: the second runtime costs a thread and its stack.";
+**What limits each ratio.** The host places connections, not requests: the server runtime \
+peeks at each connection's first request line and moves every connection that does not \
+start with a health check to the handler runtime, where hyper and the handlers run \
+together with no hop per request, event or message (the first model spawned each \
+invocation onto the handler runtime and cost 2.07x on `/invocations`, 2.80x per SSE \
+event and 1.61x per WebSocket message). What remains is what the host does around \
+hyper for the contract: building the request context (header forwarding, ids), the \
+request span, catching panics around the handler and its stream, the strict JSON parse \
+and serialization through `serde_json::Value`, the SSE event framing with the request \
+context made ambient while the stream is polled, and the connection watcher (two \
+atomics and a clock read per request; its timer wakes at most every header-read \
+timeout). `/ping` connections stay on the server runtime and pay nothing extra. Cold \
+start includes the second runtime's thread.";
 
 fn row(label: &str, agent: &str, base: &str, ratio: f64, target: &str, met: bool) -> String {
     let verdict = if met { "met" } else { "**missed**" };
