@@ -92,3 +92,8 @@ pub use request::{CallOptions, Payload};
 pub use session::RuntimeSession;
 pub use transport::RetryPolicy;
 pub use ws::{Auth, WebSocket};
+
+/// The guide's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/CALLING_AGENTS.md")]
+struct Guide;

@@ -1,0 +1,26 @@
+//! Talk to an agent over a WebSocket signed with SigV4.
+//!
+//! ```text
+//! cargo run -p agentcore-client --example websocket -- RUNTIME_ARN
+//! ```
+
+use agentcore_client::{Auth, RuntimeClient, RuntimeSession};
+use serde_json::{Value, json};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let arn = std::env::args()
+        .nth(1)
+        .ok_or("usage: websocket RUNTIME_ARN")?;
+    let client = RuntimeClient::from_env().await?;
+    let session = RuntimeSession::new(arn.parse()?);
+    let mut socket = client.connect(&session, &Auth::SigV4).await?;
+    socket
+        .send_json(&json!({ "prompt": "Hello over WebSocket" }))
+        .await?;
+    if let Some(reply) = socket.recv_json::<Value>().await? {
+        println!("{reply}");
+    }
+    socket.close().await?;
+    Ok(())
+}
