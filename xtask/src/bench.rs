@@ -13,12 +13,13 @@ mod report;
 
 use std::env;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use self::load::Outcome;
 use self::measure::{cold_start, free_port, median, rss_kib, wait_ready};
 use self::report::{Report, Side};
+use crate::process::KillOnDrop;
 
 /// The session id header of the runtime contract.
 pub(crate) const SESSION_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
@@ -177,15 +178,8 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
 
 /// A server under test, running.
 struct Server {
-    child: Child,
+    child: KillOnDrop,
     port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// How to start each side, and where the load generator is.
@@ -225,10 +219,12 @@ impl Binaries {
     fn start(&self, side: Side) -> Result<Server, String> {
         let port = free_port()?;
         let since = Instant::now();
-        let mut child = self
-            .server(side, port, true)
-            .spawn()
-            .map_err(|e| format!("cannot start the {} server: {e}", side.name()))?;
+        // Killed on every path out, a failed start included.
+        let mut child = KillOnDrop(
+            self.server(side, port, true)
+                .spawn()
+                .map_err(|e| format!("cannot start the {} server: {e}", side.name()))?,
+        );
         wait_ready(&mut child, port, since)?;
         Ok(Server { child, port })
     }

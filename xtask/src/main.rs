@@ -5,6 +5,7 @@
 
 mod bench;
 mod conformance;
+mod process;
 mod release;
 
 use std::process::ExitCode;

@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -26,6 +26,8 @@ use tokio::time::{Instant, sleep, timeout, timeout_at};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::process::KillOnDrop;
 
 use super::matching::{clip_str, match_json, media_type, parse_sse};
 use super::{CaseResult, Outcome, read_json, workspace_root};
@@ -169,17 +171,10 @@ async fn run_scenarios(scenarios: Vec<Scenario>) -> Vec<CaseResult> {
 
 /// The running conformance agent; dropping it kills the process.
 struct Agent {
-    child: Child,
+    child: KillOnDrop,
     port: u16,
     log: PathBuf,
     client: Client<HttpConnector, Full<Bytes>>,
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// What the agent answered.
@@ -212,7 +207,7 @@ impl Agent {
             .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
         let client = Client::builder(TokioExecutor::new()).build_http();
         let mut agent = Agent {
-            child,
+            child: KillOnDrop(child),
             port,
             log,
             client,
