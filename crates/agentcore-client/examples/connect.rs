@@ -1,7 +1,7 @@
 //! Talk to an agent over a WebSocket signed with SigV4.
 //!
 //! ```text
-//! cargo run -p agentcore-client --example websocket -- RUNTIME_ARN
+//! cargo run -p agentcore-client --example connect -- RUNTIME_ARN
 //! ```
 
 use agentcore_client::{Auth, RuntimeClient, RuntimeSession};
@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let arn = std::env::args()
         .nth(1)
-        .ok_or("usage: websocket RUNTIME_ARN")?;
+        .ok_or("usage: connect RUNTIME_ARN")?;
     let client = RuntimeClient::from_env().await?;
     let session = RuntimeSession::new(arn.parse()?);
     let mut socket = client.connect(&session, &Auth::SigV4).await?;
