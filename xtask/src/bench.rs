@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use self::load::Outcome;
 use self::measure::{cold_start, free_port, median, rss_kib, wait_ready};
 use self::report::{Report, Side};
-use crate::process::KillOnDrop;
+use crate::process::{self, KillOnDrop};
 
 /// The session id header of the runtime contract.
 pub(crate) const SESSION_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
@@ -331,7 +331,6 @@ fn bench(options: &Options) -> Result<(), String> {
 /// Builds `bench_agent` and this binary in release, in one invocation so that both see
 /// the same features of shared crates (serde_json's map, for one).
 fn build(root: &Path) -> Result<(), String> {
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let args = [
         "build",
         "--release",
@@ -344,17 +343,7 @@ fn build(root: &Path) -> Result<(), String> {
         "--bin",
         "xtask",
     ];
-    eprintln!("building the benchmark: cargo {}", args.join(" "));
-    let status = Command::new(&cargo)
-        .args(args)
-        .current_dir(root)
-        .status()
-        .map_err(|e| format!("cannot run {}: {e}", cargo.to_string_lossy()))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("the release build failed ({status})"))
-    }
+    process::cargo(root, &args, "the benchmark")
 }
 
 #[cfg(test)]

@@ -27,3 +27,24 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+/// Runs `cargo <args>` in the workspace root (with `$CARGO` when cargo runs us), its
+/// output passed through to stderr; `what` names the job in messages.
+pub(crate) fn cargo(root: &std::path::Path, args: &[&str], what: &str) -> Result<(), String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    eprintln!("building {what}: cargo {}", args.join(" "));
+    let status = std::process::Command::new(&cargo)
+        .args(args)
+        .current_dir(root)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::from(std::io::stderr()))
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", cargo.to_string_lossy()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "building {what} failed ({status}); see cargo's output above"
+        ))
+    }
+}

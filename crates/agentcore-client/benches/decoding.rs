@@ -10,8 +10,7 @@ use std::hint::black_box;
 
 use agentcore_client::contract::sse::{SseDecoder, data_event};
 use agentcore_client::{CommandDecoder, CommandEvent, check_agent_error};
-use aws_smithy_eventstream::frame::write_message_to;
-use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
+use agentcore_emulator::command::event_frame;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::json;
 
@@ -33,25 +32,10 @@ fn sse_body() -> Vec<u8> {
 }
 
 fn eventstream_body() -> Vec<u8> {
-    let mut body = Vec::new();
-    for _ in 0..EVENTS {
-        let payload = json!({"contentDelta": {"stdout": text()}}).to_string();
-        let message = Message::new(payload)
-            .add_header(Header::new(
-                ":message-type",
-                HeaderValue::String("event".into()),
-            ))
-            .add_header(Header::new(
-                ":event-type",
-                HeaderValue::String("chunk".into()),
-            ))
-            .add_header(Header::new(
-                ":content-type",
-                HeaderValue::String("application/json".into()),
-            ));
-        write_message_to(&message, &mut body).unwrap();
-    }
-    body
+    // The frames the emulator writes, exactly as it encodes them.
+    (0..EVENTS)
+        .flat_map(|_| event_frame(&json!({"contentDelta": {"stdout": text()}})))
+        .collect()
 }
 
 fn decoding(c: &mut Criterion) {

@@ -27,7 +27,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::process::KillOnDrop;
+use crate::process::{self, KillOnDrop};
 
 use super::matching::{clip_str, match_json, media_type, parse_sse};
 use super::{CaseResult, Outcome, read_json, workspace_root};
@@ -455,7 +455,6 @@ async fn read_until_close(
 /// Runs `cargo build --release -p agentcore-server --example conformance_agent` in the
 /// workspace root, its output passed through to stderr.
 fn build_agent(root: &Path) -> Result<(), String> {
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let args = [
         "build",
         "--release",
@@ -464,21 +463,7 @@ fn build_agent(root: &Path) -> Result<(), String> {
         "--example",
         "conformance_agent",
     ];
-    eprintln!("building the conformance agent: cargo {}", args.join(" "));
-    let status = Command::new(&cargo)
-        .args(args)
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(io::stderr()))
-        .status()
-        .map_err(|e| format!("cannot run {}: {e}", cargo.to_string_lossy()))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "building the conformance agent failed ({status}); see cargo's output above"
-        ))
-    }
+    process::cargo(root, &args, "the conformance agent")
 }
 
 /// A port that was free a moment ago (bound on 127.0.0.1 and released).
