@@ -8,8 +8,9 @@
 #   docker run --rm -p 8080:8080 my-agent
 #   curl -s localhost:8080/ping
 #
-# Verified on a machine with Docker and buildx; the workspace's CI checks this file
-# statically (crates/agentcore-server/tests/dockerfile.rs).
+# Build and run it on a machine with Docker and buildx to verify it: the workspace's CI
+# has no Docker engine, so it only checks this file statically
+# (crates/agentcore-server/tests/dockerfile.rs) and has never built the image.
 
 ARG RUST_VERSION=1.95
 ARG EXAMPLE=hello
