@@ -53,6 +53,14 @@ struct Inner {
 
 impl RuntimeClient {
     /// A builder for a client made of explicit parts.
+    ///
+    /// ```
+    /// use agentcore_client::RuntimeClient;
+    ///
+    /// let client = RuntimeClient::builder().region("us-east-1").build()?;
+    /// assert_eq!(client.region().unwrap().as_str(), "us-east-1");
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn builder() -> RuntimeClientBuilder {
         RuntimeClientBuilder::default()
     }
@@ -120,6 +128,14 @@ impl RuntimeClient {
 
     /// The region the client was configured with, if any. Requests are signed for the
     /// region of their runtime ARN, not this one.
+    ///
+    /// ```
+    /// # use agentcore_client::RuntimeClient;
+    /// assert!(RuntimeClient::builder().build()?.region().is_none());
+    /// let client = RuntimeClient::builder().region("eu-west-1").build()?;
+    /// assert_eq!(client.region().map(|r| r.as_str()), Some("eu-west-1"));
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn region(&self) -> Option<&Region> {
         self.inner.region.as_ref()
     }
@@ -235,6 +251,16 @@ pub struct RuntimeClientBuilder {
 
 impl RuntimeClientBuilder {
     /// Takes the region, credentials provider and time source of an [`SdkConfig`].
+    ///
+    /// ```
+    /// use agentcore_client::RuntimeClient;
+    /// use aws_config::{Region, SdkConfig};
+    ///
+    /// let config = SdkConfig::builder().region(Region::new("ap-northeast-1")).build();
+    /// let client = RuntimeClient::builder().sdk_config(&config).build()?;
+    /// assert_eq!(client.region().unwrap().as_str(), "ap-northeast-1");
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn sdk_config(mut self, config: &SdkConfig) -> Self {
         self.region = config.region().map(|r| r.as_ref().to_owned());
         self.credentials = config.credentials_provider();
@@ -243,6 +269,14 @@ impl RuntimeClientBuilder {
     }
 
     /// Sets the client's region.
+    ///
+    /// ```
+    /// # use agentcore_client::RuntimeClient;
+    /// let client = RuntimeClient::builder().region("us-west-2").build()?;
+    /// assert_eq!(client.region().unwrap().as_str(), "us-west-2");
+    /// assert!(RuntimeClient::builder().region("US-WEST-2").build().is_err());
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
         self
@@ -250,24 +284,70 @@ impl RuntimeClientBuilder {
 
     /// Sets the credentials provider (static [`Credentials`](crate::Credentials) are one
     /// too).
+    ///
+    /// ```
+    /// use agentcore_client::{Credentials, RuntimeClient};
+    ///
+    /// let client = RuntimeClient::builder()
+    ///     .credentials_provider(Credentials::new("AKIDEXAMPLE", "secret", None, None, "example"))
+    ///     .build()?;
+    /// assert!(format!("{client:?}").contains("credentials: true"));
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
         self.credentials = Some(SharedCredentialsProvider::new(provider));
         self
     }
 
     /// Sets an endpoint override.
+    ///
+    /// ```
+    /// use agentcore_client::{RuntimeClient, RuntimeSession};
+    ///
+    /// let client = RuntimeClient::builder().endpoint("http://127.0.0.1:9090").build()?;
+    /// let session = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?);
+    /// let request = client.oauth_headers(&session, "token")?;
+    /// assert!(request.url().starts_with("ws://127.0.0.1:9090/runtimes/"));
+    /// assert!(RuntimeClient::builder().endpoint("ftp://example.com").build().is_err());
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Some(url.into());
         self
     }
 
     /// Sets the clock used for signing times.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    ///
+    /// use agentcore_client::{Credentials, Presign, RuntimeClient, RuntimeSession, StaticTimeSource};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), agentcore_client::Error> {
+    /// let client = RuntimeClient::builder()
+    ///     .credentials_provider(Credentials::new("AKIDEXAMPLE", "secret", None, None, "example"))
+    ///     .clock(StaticTimeSource::new(UNIX_EPOCH + Duration::from_secs(1_704_067_200)))
+    ///     .build()?;
+    /// let session = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?);
+    /// let url = client.presigned_url(&session, &Presign::new(Duration::from_secs(60))).await?;
+    /// assert!(url.as_str().contains("X-Amz-Date=20240101T000000Z"));
+    /// # Ok(()) }
+    /// ```
     pub fn clock(mut self, clock: impl TimeSource + 'static) -> Self {
         self.clock = Some(SharedTimeSource::new(clock));
         self
     }
 
     /// Sets the connect timeout (10 s by default).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use agentcore_client::RuntimeClient;
+    /// let client = RuntimeClient::builder().connect_timeout(Duration::from_secs(2)).build()?;
+    /// assert!(client.region().is_none());
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
@@ -275,6 +355,14 @@ impl RuntimeClientBuilder {
 
     /// Sets the default read timeout (300 s by default); a call's
     /// [`CallOptions::timeout`](crate::CallOptions::timeout) overrides it.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use agentcore_client::RuntimeClient;
+    /// let client = RuntimeClient::builder().read_timeout(Duration::from_secs(60)).build()?;
+    /// assert!(client.region().is_none());
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.read_timeout = Some(timeout);
         self
@@ -282,12 +370,27 @@ impl RuntimeClientBuilder {
 
     /// Sets the retry policy of idempotent operations ([`RetryPolicy::default`]: 3
     /// attempts).
+    ///
+    /// ```
+    /// # use agentcore_client::{RetryPolicy, RuntimeClient};
+    /// let policy = RetryPolicy { max_attempts: 5, ..RetryPolicy::default() };
+    /// let client = RuntimeClient::builder().retry(policy).build()?;
+    /// assert_eq!(policy.max_attempts, 5);
+    /// # drop(client);
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self
     }
 
     /// Validates the parts and builds the client.
+    ///
+    /// ```
+    /// # use agentcore_client::RuntimeClient;
+    /// assert!(RuntimeClient::builder().region("us-east-1").build().is_ok());
+    /// assert!(RuntimeClient::builder().region("not a region").build().is_err());
+    /// ```
     pub fn build(self) -> Result<RuntimeClient, Error> {
         Ok(RuntimeClient {
             inner: Arc::new(self.build_inner()?),

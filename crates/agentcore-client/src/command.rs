@@ -31,6 +31,12 @@ pub enum CommandStatus {
 
 impl CommandStatus {
     /// The status as the service spells it.
+    ///
+    /// ```
+    /// # use agentcore_client::CommandStatus;
+    /// assert_eq!(CommandStatus::Completed.as_str(), "COMPLETED");
+    /// assert_eq!(CommandStatus::Other("CANCELLED".into()).as_str(), "CANCELLED");
+    /// ```
     pub fn as_str(&self) -> &str {
         match self {
             Self::Completed => "COMPLETED",
@@ -87,6 +93,13 @@ pub enum CommandEvent {
 
 impl CommandEvent {
     /// The chunk's JSON payload, as the service sends it.
+    ///
+    /// ```
+    /// # use agentcore_client::CommandEvent;
+    /// assert_eq!(CommandEvent::Start.to_json(), serde_json::json!({"contentStart": {}}));
+    /// let delta = CommandEvent::Delta { stdout: None, stderr: Some("oops".into()) };
+    /// assert_eq!(delta.to_json(), serde_json::json!({"contentDelta": {"stderr": "oops"}}));
+    /// ```
     pub fn to_json(&self) -> Value {
         match self {
             Self::Start => json!({"contentStart": {}}),
@@ -157,17 +170,45 @@ pub struct CommandDecoder {
 
 impl CommandDecoder {
     /// A decoder at the start of a stream.
+    ///
+    /// ```
+    /// # use agentcore_client::CommandDecoder;
+    /// let mut decoder = CommandDecoder::new();
+    /// assert!(!decoder.stopped());
+    /// assert_eq!(decoder.next_event()?, None);
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Feeds the next bytes of the stream.
+    ///
+    /// ```
+    /// # use agentcore_client::{CommandDecoder, CommandEvent};
+    /// let frame = agentcore_emulator::command::event_frame(&serde_json::json!({"contentDelta": {"stdout": "hi"}}));
+    /// let mut decoder = CommandDecoder::new();
+    /// decoder.push(&frame[..5]); // any split works
+    /// assert_eq!(decoder.next_event()?, None);
+    /// decoder.push(&frame[5..]);
+    /// assert_eq!(decoder.next_event()?, Some(CommandEvent::Delta { stdout: Some("hi".into()), stderr: None }));
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn push(&mut self, bytes: &[u8]) {
         self.buffer.extend_from_slice(bytes);
         self.partial += bytes.len();
     }
 
     /// The next complete event, `None` until more bytes arrive.
+    ///
+    /// ```
+    /// # use agentcore_client::{CommandDecoder, CommandEvent, CommandStatus};
+    /// let mut decoder = CommandDecoder::new();
+    /// decoder.push(&agentcore_emulator::command::event_frame(&serde_json::json!({"contentStop": {"exitCode": 0, "status": "COMPLETED"}})));
+    /// let event = decoder.next_event()?;
+    /// assert_eq!(event, Some(CommandEvent::Stop { exit_code: 0, status: CommandStatus::Completed }));
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn next_event(&mut self) -> Result<Option<CommandEvent>, Error> {
         let message = match self.frames.decode_frame(&mut self.buffer) {
             Ok(DecodedFrame::Complete(message)) => message,
@@ -183,11 +224,29 @@ impl CommandDecoder {
     }
 
     /// Whether a `contentStop` event was decoded.
+    ///
+    /// ```
+    /// # use agentcore_client::CommandDecoder;
+    /// let mut decoder = CommandDecoder::new();
+    /// decoder.push(&agentcore_emulator::command::event_frame(&serde_json::json!({"contentStop": {"exitCode": 0, "status": "COMPLETED"}})));
+    /// decoder.next_event()?;
+    /// assert!(decoder.stopped());
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn stopped(&self) -> bool {
         self.stopped
     }
 
     /// Checks the end of the stream: no partial frame, and a `contentStop` seen.
+    ///
+    /// ```
+    /// # use agentcore_client::CommandDecoder;
+    /// let mut decoder = CommandDecoder::new();
+    /// decoder.push(&agentcore_emulator::command::event_frame(&serde_json::json!({"contentStop": {"exitCode": 0, "status": "COMPLETED"}})));
+    /// decoder.next_event()?;
+    /// decoder.finish()?; // whole frames, and a contentStop
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn finish(&self) -> Result<(), Error> {
         if self.partial > 0 {
             return Err(Error::Decode(format!(

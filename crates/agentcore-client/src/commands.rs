@@ -49,24 +49,49 @@ pub struct CommandOptions {
 
 impl CommandOptions {
     /// The command's timeout (1 to 3600 whole seconds).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use agentcore_client::CommandOptions;
+    /// let options = CommandOptions::default().timeout(Duration::from_secs(60));
+    /// assert!(format!("{options:?}").contains("timeout: Some(60s)"));
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
     /// Sends `X-Amzn-Bedrock-AgentCore-Runtime-User-Id`.
+    ///
+    /// ```
+    /// # use agentcore_client::CommandOptions;
+    /// let options = CommandOptions::default().user_id("user-42");
+    /// assert!(format!("{options:?}").contains("user_id: Some(\"<set>\")"));
+    /// ```
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.call = self.call.user_id(user_id);
         self
     }
 
     /// Sends a trace header (see [`CallOptions::trace_header`]).
+    ///
+    /// ```
+    /// # use agentcore_client::CommandOptions;
+    /// let options = CommandOptions::default().trace_header("x-amzn-trace-id", "Root=1-5759e988-bd862e3fe1be46a994272793");
+    /// assert!(format!("{options:?}").contains("trace: [\"x-amzn-trace-id\"]"));
+    /// ```
     pub fn trace_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.call = self.call.trace_header(name, value);
         self
     }
 
     /// Sends one more header (see [`CallOptions::header`]).
+    ///
+    /// ```
+    /// # use agentcore_client::CommandOptions;
+    /// let options = CommandOptions::default().header("mcp-session-id", "abc");
+    /// assert!(format!("{options:?}").contains("headers: [\"mcp-session-id\"]"));
+    /// ```
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.call = self.call.header(name, value);
         self
@@ -100,6 +125,14 @@ pub struct CommandOutput {
 
 impl CommandOutput {
     /// Completed with exit code 0.
+    ///
+    /// ```
+    /// # use agentcore_client::{CommandOutput, CommandStatus};
+    /// let mut output = CommandOutput { stdout: String::new(), stderr: String::new(), exit_code: 0, status: CommandStatus::Completed };
+    /// assert!(output.success());
+    /// output.status = CommandStatus::TimedOut;
+    /// assert!(!output.success());
+    /// ```
     pub fn success(&self) -> bool {
         self.exit_code == 0 && self.status == CommandStatus::Completed
     }
@@ -241,11 +274,27 @@ pub struct CommandStream {
 
 impl CommandStream {
     /// The HTTP status.
+    ///
+    /// ```no_run
+    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
+    /// # use agentcore_client::{Auth, CommandOptions};
+    /// let stream = client.execute_command_stream(&session, &Auth::SigV4, "ls", &CommandOptions::default()).await?;
+    /// assert!(stream.status().is_success());
+    /// # Ok(()) }
+    /// ```
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
     /// The response headers.
+    ///
+    /// ```no_run
+    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
+    /// # use agentcore_client::{Auth, CommandOptions};
+    /// let stream = client.execute_command_stream(&session, &Auth::SigV4, "ls", &CommandOptions::default()).await?;
+    /// println!("{:?}", stream.headers().get("x-amzn-requestid"));
+    /// # Ok(()) }
+    /// ```
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }

@@ -43,17 +43,48 @@ pub struct WebSocketRequest {
 
 impl WebSocketRequest {
     /// The URL.
+    ///
+    /// ```
+    /// # use agentcore_client::{RuntimeClient, RuntimeSession};
+    /// let client = RuntimeClient::builder().build()?;
+    /// let session = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?);
+    /// let request = client.oauth_headers(&session, "my-jwt")?;
+    /// assert!(request.url().starts_with("wss://bedrock-agentcore.us-west-2.amazonaws.com/runtimes/arn%3Aaws%3A"));
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn url(&self) -> &str {
         &self.url
     }
 
     /// The headers, WebSocket upgrade headers included.
+    ///
+    /// ```
+    /// # use agentcore_client::{RuntimeClient, RuntimeSession};
+    /// let client = RuntimeClient::builder().build()?;
+    /// let session = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?);
+    /// let request = client.oauth_headers(&session, "my-jwt")?;
+    /// assert_eq!(request.headers()["authorization"], "Bearer my-jwt");
+    /// assert_eq!(request.headers()["x-amzn-bedrock-agentcore-runtime-session-id"], session.session_id().as_str());
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }
 
     /// The request as a `GET` [`http::Request`], ready for `tokio-tungstenite` or any
     /// other client.
+    ///
+    /// ```
+    /// # use agentcore_client::{RuntimeClient, RuntimeSession};
+    /// let client = RuntimeClient::builder().build()?;
+    /// let session = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?);
+    /// let request = client.oauth_headers(&session, "my-jwt")?;
+    /// let url = request.url().to_owned();
+    /// let http_request = request.into_http();
+    /// assert_eq!(http_request.method(), http::Method::GET);
+    /// assert_eq!(http_request.uri().to_string(), url);
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn into_http(self) -> Request<()> {
         let uri = Uri::try_from(self.url).expect("a parsed endpoint and percent-encoded parts");
         let mut request = Request::new(());

@@ -44,44 +44,114 @@ pub struct InvokeResponse {
 
 impl InvokeResponse {
     /// The HTTP status.
+    ///
+    /// ```no_run
+    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
+    /// # use agentcore_client::{Auth, CallOptions};
+    /// let answer = client.invoke(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// assert!(answer.status().is_success());
+    /// # Ok(()) }
+    /// ```
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
     /// The response headers.
+    ///
+    /// ```no_run
+    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
+    /// # use agentcore_client::{Auth, CallOptions};
+    /// let answer = client.invoke(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// println!("{:?}", answer.headers().get("content-type"));
+    /// # Ok(()) }
+    /// ```
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }
 
     /// The session id the service echoed, if any.
+    ///
+    /// ```no_run
+    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
+    /// # use agentcore_client::{Auth, CallOptions};
+    /// let answer = client.invoke(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// assert_eq!(answer.session_id(), Some(session.session_id().as_str()));
+    /// # Ok(()) }
+    /// ```
     pub fn session_id(&self) -> Option<&str> {
         header_session_id(&self.headers)
     }
 
     /// The media type of the answer, without parameters (`text/plain`, not
     /// `text/plain; charset=utf-8`).
+    ///
+    /// ```no_run
+    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
+    /// # use agentcore_client::{Auth, CallOptions};
+    /// let answer = client.invoke(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// if answer.content_type() == Some("application/json") {
+    ///     let value: serde_json::Value = answer.json()?;
+    ///     println!("{value}");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn content_type(&self) -> Option<&str> {
         media_type(&self.headers)
     }
 
     /// The body as received.
+    ///
+    /// ```no_run
+    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
+    /// # use agentcore_client::{Auth, CallOptions};
+    /// let answer = client.invoke(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// println!("{} bytes", answer.bytes().len());
+    /// # Ok(()) }
+    /// ```
     pub fn bytes(&self) -> &Bytes {
         &self.body
     }
 
     /// The body as UTF-8 text ([`Error::Decode`] when it is not).
+    ///
+    /// ```no_run
+    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
+    /// # use agentcore_client::{Auth, CallOptions};
+    /// let answer = client.invoke(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// println!("{}", answer.text()?);
+    /// # Ok(()) }
+    /// ```
     pub fn text(&self) -> Result<&str, Error> {
         std::str::from_utf8(&self.body)
             .map_err(|e| Error::Decode(format!("body is not UTF-8: {e}")))
     }
 
     /// The body parsed as JSON into `T` ([`Error::Decode`] when it does not parse).
+    ///
+    /// ```no_run
+    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
+    /// # use agentcore_client::{Auth, CallOptions};
+    /// let answer = client.invoke(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// let value: serde_json::Value = answer.json()?;
+    /// println!("{}", value["result"]);
+    /// # Ok(()) }
+    /// ```
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
         serde_json::from_slice(&self.body).map_err(|e| Error::Decode(format!("body JSON: {e}")))
     }
 
     /// The events of an SSE answer; an agent error event is [`Error::Agent`]. An answer
     /// that is not `text/event-stream` is one event whose data is the whole body.
+    ///
+    /// ```no_run
+    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
+    /// # use agentcore_client::{Auth, CallOptions};
+    /// let answer = client.invoke(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// for event in answer.events()? {
+    ///     println!("{}", event.data);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn events(&self) -> Result<Vec<SseEvent>, Error> {
         if self.content_type() != Some(TEXT_EVENT_STREAM) {
             return Ok(vec![SseEvent::new(String::from_utf8_lossy(&self.body))]);
@@ -269,16 +339,40 @@ enum Mode {
 
 impl EventStream {
     /// The HTTP status.
+    ///
+    /// ```no_run
+    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
+    /// # use agentcore_client::{Auth, CallOptions};
+    /// let events = client.invoke_stream(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// assert!(events.status().is_success());
+    /// # Ok(()) }
+    /// ```
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
     /// The response headers.
+    ///
+    /// ```no_run
+    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
+    /// # use agentcore_client::{Auth, CallOptions};
+    /// let events = client.invoke_stream(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// println!("{:?}", events.headers().get("content-type"));
+    /// # Ok(()) }
+    /// ```
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }
 
     /// The session id the service echoed, if any.
+    ///
+    /// ```no_run
+    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
+    /// # use agentcore_client::{Auth, CallOptions};
+    /// let events = client.invoke_stream(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// assert_eq!(events.session_id(), Some(session.session_id().as_str()));
+    /// # Ok(()) }
+    /// ```
     pub fn session_id(&self) -> Option<&str> {
         header_session_id(&self.headers)
     }

@@ -33,10 +33,23 @@ pub struct Presign {
 
 impl Presign {
     /// The longest expiry the data plane accepts.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use agentcore_client::Presign;
+    /// assert_eq!(Presign::MAX_EXPIRES, Duration::from_secs(300));
+    /// ```
     pub const MAX_EXPIRES: Duration = Duration::from_secs(300);
 
     /// Presigns for `expires` (checked when signing: 1 to 300 seconds, whole seconds
     /// sent), without caller parameters.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use agentcore_client::Presign;
+    /// let presign = Presign::new(Duration::from_secs(120));
+    /// assert_eq!(presign.expires(), Duration::from_secs(120));
+    /// ```
     pub fn new(expires: Duration) -> Self {
         Self {
             expires,
@@ -46,12 +59,31 @@ impl Presign {
 
     /// Appends a query parameter (percent-encoded as SigV4 does, so a space is `%20`).
     /// `qualifier`, the session-id parameter and `X-Amz-*` names are reserved.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use agentcore_client::{Credentials, Presign, RuntimeClient, RuntimeSession};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), agentcore_client::Error> {
+    /// let client = RuntimeClient::builder().credentials_provider(Credentials::new("AKIDEXAMPLE", "secret", None, None, "example")).build()?;
+    /// let session = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?);
+    /// let presign = Presign::new(Duration::from_secs(60)).param("a b", "c/d");
+    /// let url = client.presigned_url(&session, &presign).await?;
+    /// assert!(url.as_str().contains("a%20b=c%2Fd"));
+    /// # Ok(()) }
+    /// ```
     pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.params.push((name.into(), value.into()));
         self
     }
 
     /// The expiry.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use agentcore_client::Presign;
+    /// assert_eq!(Presign::new(Duration::from_secs(30)).expires(), Duration::from_secs(30));
+    /// ```
     pub fn expires(&self) -> Duration {
         self.expires
     }
@@ -101,11 +133,37 @@ pub struct PresignedUrl(String);
 
 impl PresignedUrl {
     /// The URL.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use agentcore_client::{Credentials, Presign, RuntimeClient, RuntimeSession};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), agentcore_client::Error> {
+    /// # let client = RuntimeClient::builder().credentials_provider(Credentials::new("AKIDEXAMPLE", "secret", None, None, "example")).build()?;
+    /// # let session = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?);
+    /// let url = client.presigned_url(&session, &Presign::new(Duration::from_secs(60))).await?;
+    /// assert!(url.as_str().starts_with("wss://bedrock-agentcore.us-west-2.amazonaws.com/"));
+    /// assert!(url.as_str().contains("X-Amz-Signature="));
+    /// # Ok(()) }
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
     /// The URL as a `String`.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use agentcore_client::{Credentials, Presign, RuntimeClient, RuntimeSession};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), agentcore_client::Error> {
+    /// # let client = RuntimeClient::builder().credentials_provider(Credentials::new("AKIDEXAMPLE", "secret", None, None, "example")).build()?;
+    /// # let session = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?);
+    /// let url = client.presigned_url(&session, &Presign::new(Duration::from_secs(60))).await?;
+    /// let text: String = url.clone().into_string();
+    /// assert_eq!(text, url.as_str());
+    /// # Ok(()) }
+    /// ```
     pub fn into_string(self) -> String {
         self.0
     }

@@ -55,6 +55,12 @@ pub struct CallOptions {
 
 impl CallOptions {
     /// Sends `X-Amzn-Bedrock-AgentCore-Runtime-User-Id`.
+    ///
+    /// ```
+    /// # use agentcore_client::CallOptions;
+    /// let options = CallOptions::default().user_id("user-42");
+    /// assert!(format!("{options:?}").contains("user_id: Some(\"<set>\")"));
+    /// ```
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.user_id = Some(user_id.into());
         self
@@ -63,6 +69,12 @@ impl CallOptions {
     /// Sends a trace header: `traceparent`, `tracestate`, `baggage` or
     /// `X-Amzn-Trace-Id` (any other name is [`Error::InvalidOption`] when the call is
     /// made).
+    ///
+    /// ```
+    /// # use agentcore_client::CallOptions;
+    /// let options = CallOptions::default().trace_header("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    /// assert!(format!("{options:?}").contains("trace: [\"traceparent\"]"));
+    /// ```
     pub fn trace_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.trace.push((name.into(), value.into()));
         self
@@ -70,12 +82,24 @@ impl CallOptions {
 
     /// Replaces the `Accept` header (`application/json` for `invoke`,
     /// `text/event-stream` for `invoke_stream`).
+    ///
+    /// ```
+    /// # use agentcore_client::CallOptions;
+    /// let options = CallOptions::default().accept("text/event-stream");
+    /// assert!(format!("{options:?}").contains("accept: Some(\"text/event-stream\")"));
+    /// ```
     pub fn accept(mut self, accept: impl Into<String>) -> Self {
         self.accept = Some(accept.into());
         self
     }
 
     /// Replaces the payload's `Content-Type`.
+    ///
+    /// ```
+    /// # use agentcore_client::CallOptions;
+    /// let options = CallOptions::default().content_type("text/plain");
+    /// assert!(format!("{options:?}").contains("content_type: Some(\"text/plain\")"));
+    /// ```
     pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
         self.content_type = Some(content_type.into());
         self
@@ -83,12 +107,25 @@ impl CallOptions {
 
     /// Sends one more header (such as `Mcp-Session-Id`). Headers the client sets itself
     /// (authorization, host, `x-amz-*`, the session id) are refused when the call is made.
+    ///
+    /// ```
+    /// # use agentcore_client::CallOptions;
+    /// let options = CallOptions::default().header("mcp-session-id", "abc");
+    /// assert!(format!("{options:?}").contains("headers: [\"mcp-session-id\"]"));
+    /// ```
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
     }
 
     /// Replaces the client's read timeout for this call.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use agentcore_client::CallOptions;
+    /// let options = CallOptions::default().timeout(Duration::from_secs(30));
+    /// assert!(format!("{options:?}").contains("timeout: Some(30s)"));
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -135,6 +172,14 @@ pub struct Payload {
 
 impl Payload {
     /// `value` serialized as JSON, sent as `application/json`.
+    ///
+    /// ```
+    /// # use agentcore_client::Payload;
+    /// let payload = Payload::json(&serde_json::json!({"prompt": "hi"}))?;
+    /// assert_eq!(payload.content_type(), "application/json");
+    /// assert_eq!(&payload.body()[..], br#"{"prompt":"hi"}"#);
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<Self, Error> {
         Ok(Self {
             body: serde_json::to_vec(value)?.into(),
@@ -143,6 +188,13 @@ impl Payload {
     }
 
     /// Raw bytes with their content type.
+    ///
+    /// ```
+    /// # use agentcore_client::Payload;
+    /// let payload = Payload::bytes("hello", "text/plain");
+    /// assert_eq!(payload.content_type(), "text/plain");
+    /// assert_eq!(&payload.body()[..], b"hello");
+    /// ```
     pub fn bytes(body: impl Into<Bytes>, content_type: &str) -> Self {
         Self {
             body: body.into(),
@@ -151,11 +203,22 @@ impl Payload {
     }
 
     /// The bytes sent.
+    ///
+    /// ```
+    /// # use agentcore_client::Payload;
+    /// let payload: Payload = serde_json::json!({"n": 1}).into();
+    /// assert_eq!(&payload.body()[..], br#"{"n":1}"#);
+    /// ```
     pub fn body(&self) -> &Bytes {
         &self.body
     }
 
     /// The content type sent (unless [`CallOptions::content_type`] replaces it).
+    ///
+    /// ```
+    /// # use agentcore_client::Payload;
+    /// assert_eq!(Payload::bytes(vec![0u8, 1], "application/octet-stream").content_type(), "application/octet-stream");
+    /// ```
     pub fn content_type(&self) -> &str {
         &self.content_type
     }

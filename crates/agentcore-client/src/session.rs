@@ -45,6 +45,14 @@ pub struct RuntimeSession {
 
 impl RuntimeSession {
     /// A new session (a fresh UUIDv4 id) on `arn`, without a qualifier.
+    ///
+    /// ```
+    /// # use agentcore_client::RuntimeSession;
+    /// let session = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?);
+    /// assert_eq!(session.session_id().as_str().len(), 36); // a UUIDv4
+    /// assert_eq!(session.qualifier(), None);
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn new(arn: RuntimeArn) -> Self {
         let id = uuid::Uuid::new_v4().to_string();
         let session_id = SessionId::new(id).expect("a UUID has 36 characters");
@@ -58,18 +66,40 @@ impl RuntimeSession {
     }
 
     /// Uses the caller's session id instead of the generated one.
+    ///
+    /// ```
+    /// # use agentcore_client::RuntimeSession;
+    /// let session = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?)
+    ///     .with_session_id("conversation-0001-aaaa-bbbb-cccc-dddd".parse()?);
+    /// assert_eq!(session.session_id().as_str(), "conversation-0001-aaaa-bbbb-cccc-dddd");
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn with_session_id(mut self, session_id: SessionId) -> Self {
         self.session_id = session_id;
         self
     }
 
     /// Sends `qualifier` (a runtime endpoint name such as `DEFAULT`) with the request.
+    ///
+    /// ```
+    /// # use agentcore_client::RuntimeSession;
+    /// let session = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?).with_qualifier("canary");
+    /// assert_eq!(session.qualifier(), Some("canary"));
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn with_qualifier(mut self, qualifier: impl Into<String>) -> Self {
         self.qualifier = Some(qualifier.into());
         self
     }
 
     /// The runtime ARN.
+    ///
+    /// ```
+    /// # use agentcore_client::RuntimeSession;
+    /// let session = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?);
+    /// assert_eq!(session.arn().runtime_id(), "demo");
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn arn(&self) -> &RuntimeArn {
         &self.arn
     }
@@ -85,11 +115,27 @@ impl RuntimeSession {
     }
 
     /// The session id.
+    ///
+    /// ```
+    /// # use agentcore_client::RuntimeSession;
+    /// let a = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?);
+    /// let b = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?);
+    /// assert_ne!(a.session_id(), b.session_id()); // each new session gets a fresh id
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn session_id(&self) -> &SessionId {
         &self.session_id
     }
 
     /// The qualifier, when given.
+    ///
+    /// ```
+    /// # use agentcore_client::RuntimeSession;
+    /// let session = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?);
+    /// assert_eq!(session.qualifier(), None);
+    /// assert_eq!(session.with_qualifier("DEFAULT").qualifier(), Some("DEFAULT"));
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
     pub fn qualifier(&self) -> Option<&str> {
         self.qualifier.as_deref()
     }

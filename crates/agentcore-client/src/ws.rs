@@ -145,6 +145,12 @@ pub struct WebSocket {
 
 impl WebSocket {
     /// Sends `value` as one JSON text message.
+    ///
+    /// ```no_run
+    /// # async fn example(mut ws: agentcore_client::WebSocket) -> Result<(), agentcore_client::Error> {
+    /// ws.send_json(&serde_json::json!({"prompt": "hi"})).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn send_json<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         let text = serde_json::to_string(value)?;
         self.send(Message::text(text)).await
@@ -152,6 +158,14 @@ impl WebSocket {
 
     /// Receives the next text or binary message and parses it as JSON; `None` when the
     /// server closes the connection. Ping and pong frames are skipped.
+    ///
+    /// ```no_run
+    /// # async fn example(mut ws: agentcore_client::WebSocket) -> Result<(), agentcore_client::Error> {
+    /// while let Some(reply) = ws.recv_json::<serde_json::Value>().await? {
+    ///     println!("{reply}");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn recv_json<T: DeserializeOwned>(&mut self) -> Result<Option<T>, Error> {
         while let Some(message) = self.next().await {
             match message? {
@@ -165,11 +179,25 @@ impl WebSocket {
     }
 
     /// Closes the connection normally (code 1000).
+    ///
+    /// ```no_run
+    /// # async fn example(mut ws: agentcore_client::WebSocket) -> Result<(), agentcore_client::Error> {
+    /// ws.send_json(&serde_json::json!({"prompt": "bye"})).await?;
+    /// ws.close().await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn close(&mut self) -> Result<(), Error> {
         Ok(self.stream.close(None).await?)
     }
 
     /// The underlying `tokio-tungstenite` stream.
+    ///
+    /// ```no_run
+    /// # async fn example(mut ws: agentcore_client::WebSocket) -> Result<(), agentcore_client::Error> {
+    /// let stream = ws.into_inner();
+    /// println!("{:?}", stream.get_config());
+    /// # Ok(()) }
+    /// ```
     pub fn into_inner(self) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
         self.stream
     }

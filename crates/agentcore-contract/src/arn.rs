@@ -6,6 +6,10 @@ use std::str::FromStr;
 use crate::region::{InvalidRegion, Partition, Region, UnknownPartition};
 
 /// The service name in ARNs and the SigV4 signing name of the data plane.
+///
+/// ```
+/// assert_eq!(agentcore_contract::arn::SERVICE, "bedrock-agentcore");
+/// ```
 pub const SERVICE: &str = "bedrock-agentcore";
 
 /// A validated AgentCore runtime ARN:
@@ -45,6 +49,14 @@ pub struct RuntimeArn {
 }
 
 /// Why a string is not a runtime ARN.
+///
+/// ```
+/// use agentcore_contract::{InvalidArn, RuntimeArn};
+///
+/// let err = RuntimeArn::new("arn:aws:bedrock-agentcore:us-east-1:123:agent/x").unwrap_err();
+/// assert_eq!(err, InvalidArn::Resource("agent/x".into()));
+/// assert_eq!(RuntimeArn::new("arn:aws").unwrap_err(), InvalidArn::PartCount(2));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InvalidArn {
@@ -88,6 +100,13 @@ pub enum InvalidArn {
 
 impl RuntimeArn {
     /// Parses and validates an ARN (same as [`str::parse`]).
+    ///
+    /// ```
+    /// # use agentcore_contract::RuntimeArn;
+    /// let arn = RuntimeArn::new("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a").unwrap();
+    /// assert_eq!(arn.runtime_id(), "a");
+    /// assert!(RuntimeArn::new("arn:aws:bedrock-agentcore:us-east-1::runtime/a").is_err());
+    /// ```
     pub fn new(arn: impl Into<String>) -> Result<Self, InvalidArn> {
         let arn = arn.into();
         let parts: Vec<&str> = arn.split(':').collect();
@@ -130,32 +149,68 @@ impl RuntimeArn {
     }
 
     /// The whole ARN.
+    ///
+    /// ```
+    /// # use agentcore_contract::RuntimeArn;
+    /// let text = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a";
+    /// assert_eq!(RuntimeArn::new(text).unwrap().as_str(), text);
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.arn
     }
 
     /// The ARN's partition (always the region's partition).
+    ///
+    /// ```
+    /// # use agentcore_contract::{Partition, RuntimeArn};
+    /// let arn: RuntimeArn = "arn:aws-cn:bedrock-agentcore:cn-north-1:1:runtime/a".parse().unwrap();
+    /// assert_eq!(arn.partition(), Partition::AwsCn);
+    /// ```
     pub fn partition(&self) -> Partition {
         self.partition
     }
 
     /// The ARN's region: the region to sign requests for.
+    ///
+    /// ```
+    /// # use agentcore_contract::RuntimeArn;
+    /// let arn: RuntimeArn = "arn:aws:bedrock-agentcore:eu-west-1:1:runtime/a".parse().unwrap();
+    /// assert_eq!(arn.region().as_str(), "eu-west-1");
+    /// ```
     pub fn region(&self) -> &Region {
         &self.region
     }
 
     /// The account id.
+    ///
+    /// ```
+    /// # use agentcore_contract::RuntimeArn;
+    /// let arn: RuntimeArn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a".parse().unwrap();
+    /// assert_eq!(arn.account(), "123456789012");
+    /// ```
     pub fn account(&self) -> &str {
         &self.arn[self.account.0..self.account.1]
     }
 
     /// The runtime id (everything after `runtime/`; may contain `/`).
+    ///
+    /// ```
+    /// # use agentcore_contract::RuntimeArn;
+    /// let arn: RuntimeArn = "arn:aws:bedrock-agentcore:us-east-1:1:runtime/team/agent".parse().unwrap();
+    /// assert_eq!(arn.runtime_id(), "team/agent");
+    /// ```
     pub fn runtime_id(&self) -> &str {
         &self.arn[self.runtime_id..]
     }
 
     /// The ARN as one URL path segment: percent-encoded keeping only the unreserved
     /// characters `A-Z a-z 0-9 - _ . ~` (so `:` is `%3A` and `/` is `%2F`).
+    ///
+    /// ```
+    /// # use agentcore_contract::RuntimeArn;
+    /// let arn: RuntimeArn = "arn:aws:bedrock-agentcore:us-east-1:1:runtime/a/b".parse().unwrap();
+    /// assert_eq!(arn.path_segment(), "arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A1%3Aruntime%2Fa%2Fb");
+    /// ```
     pub fn path_segment(&self) -> String {
         crate::encoding::percent_encode(&self.arn).into_owned()
     }

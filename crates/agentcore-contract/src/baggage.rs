@@ -3,8 +3,18 @@
 use percent_encoding::percent_decode_str;
 
 /// Baggage key naming the ARN of a gateway routing experiment.
+///
+/// ```
+/// # use agentcore_contract::baggage::ROUTING_EXPERIMENT_ARN;
+/// assert_eq!(ROUTING_EXPERIMENT_ARN, "aws.agentcore.gateway.routing_experiment_arn");
+/// ```
 pub const ROUTING_EXPERIMENT_ARN: &str = "aws.agentcore.gateway.routing_experiment_arn";
 /// Baggage key naming the routing experiment's variant.
+///
+/// ```
+/// # use agentcore_contract::baggage::ROUTING_EXPERIMENT_VARIANT_NAME;
+/// assert_eq!(ROUTING_EXPERIMENT_VARIANT_NAME, "aws.agentcore.gateway.routing_experiment_variant_name");
+/// ```
 pub const ROUTING_EXPERIMENT_VARIANT_NAME: &str =
     "aws.agentcore.gateway.routing_experiment_variant_name";
 
@@ -64,6 +74,16 @@ pub struct RoutingExperiment {
 impl RoutingExperiment {
     /// Finds the routing experiment in baggage entries (the last value of a key wins);
     /// `None` when neither key is present.
+    ///
+    /// ```
+    /// use agentcore_contract::baggage::{RoutingExperiment, parse};
+    ///
+    /// let entries = parse("aws.agentcore.gateway.routing_experiment_variant_name=A");
+    /// let experiment = RoutingExperiment::from_entries(&entries).unwrap();
+    /// assert_eq!(experiment.variant_name.as_deref(), Some("A"));
+    /// assert_eq!(experiment.arn, None);
+    /// assert_eq!(RoutingExperiment::from_entries(&parse("userId=alice")), None);
+    /// ```
     pub fn from_entries(entries: &[(String, String)]) -> Option<Self> {
         let find = |name: &str| {
             entries

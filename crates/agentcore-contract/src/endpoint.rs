@@ -4,9 +4,20 @@ use crate::arn::RuntimeArn;
 use crate::region::Region;
 
 /// The environment variable the reference SDK reads to override the data-plane endpoint.
+///
+/// ```
+/// # use agentcore_contract::endpoint::DATA_PLANE_ENDPOINT_ENV;
+/// assert_eq!(DATA_PLANE_ENDPOINT_ENV, "BEDROCK_AGENTCORE_DP_ENDPOINT");
+/// ```
 pub const DATA_PLANE_ENDPOINT_ENV: &str = "BEDROCK_AGENTCORE_DP_ENDPOINT";
 
 /// Host suffixes the reference accepts for [`DATA_PLANE_ENDPOINT_ENV`].
+///
+/// ```
+/// # use agentcore_contract::endpoint::ALLOWED_OVERRIDE_HOST_SUFFIXES;
+/// assert!(ALLOWED_OVERRIDE_HOST_SUFFIXES.contains(&".amazonaws.com.cn"));
+/// assert!(ALLOWED_OVERRIDE_HOST_SUFFIXES.iter().all(|s| s.starts_with('.')));
+/// ```
 pub const ALLOWED_OVERRIDE_HOST_SUFFIXES: [&str; 3] =
     [".amazonaws.com", ".amazonaws.com.cn", ".api.aws"];
 
@@ -48,6 +59,13 @@ pub fn control_plane(region: &Region) -> String {
 }
 
 /// An endpoint override that the reference would not accept.
+///
+/// ```
+/// use agentcore_contract::endpoint::check_data_plane_override;
+///
+/// let err = check_data_plane_override("http://localhost:8080").unwrap_err();
+/// assert_eq!(err.url, "http://localhost:8080");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "endpoint override {url:?} refused: expected an https URL whose host ends in .amazonaws.com, .amazonaws.com.cn or .api.aws"
@@ -99,6 +117,13 @@ pub fn check_data_plane_override(url: &str) -> Result<(), InvalidEndpointOverrid
 }
 
 /// The data-plane operations on a runtime, each with its own path.
+///
+/// ```
+/// use agentcore_contract::endpoint::RuntimeOperation;
+///
+/// assert_eq!(RuntimeOperation::Invocations.suffix(), "invocations");
+/// assert_ne!(RuntimeOperation::WebSocket, RuntimeOperation::Commands);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RuntimeOperation {
@@ -114,6 +139,12 @@ pub enum RuntimeOperation {
 
 impl RuntimeOperation {
     /// The last path segment of the operation.
+    ///
+    /// ```
+    /// # use agentcore_contract::endpoint::RuntimeOperation;
+    /// assert_eq!(RuntimeOperation::WebSocket.suffix(), "ws");
+    /// assert_eq!(RuntimeOperation::StopRuntimeSession.suffix(), "stopruntimesession");
+    /// ```
     pub const fn suffix(self) -> &'static str {
         match self {
             Self::Invocations => "invocations",

@@ -77,6 +77,15 @@ fn is_forwarded_lower(lower: &str) -> bool {
 }
 
 /// The key under which a forwarded header is kept, or `None` when it is not forwarded.
+///
+/// ```
+/// use agentcore_contract::forward::context_key;
+///
+/// assert_eq!(context_key("Authorization").as_deref(), Some("Authorization"));
+/// assert_eq!(context_key("X-Amzn-Bedrock-AgentCore-Runtime-Custom-Foo").as_deref(),
+///     Some("x-amzn-bedrock-agentcore-runtime-custom-foo"));
+/// assert_eq!(context_key("x-amzn-trace-id"), None);
+/// ```
 pub fn context_key(name: &str) -> Option<Cow<'static, str>> {
     let lower = lower_case(name);
     if !is_forwarded_lower(&lower) {

@@ -30,6 +30,12 @@ pub enum PingStatus {
 
 impl PingStatus {
     /// The wire spelling: `Healthy` or `HealthyBusy`.
+    ///
+    /// ```
+    /// # use agentcore_contract::PingStatus;
+    /// assert_eq!(PingStatus::Healthy.as_str(), "Healthy");
+    /// assert_eq!(PingStatus::HealthyBusy.as_str(), "HealthyBusy");
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Healthy => "Healthy",
@@ -45,6 +51,13 @@ impl fmt::Display for PingStatus {
 }
 
 /// A string that is not a ping status (the spelling is exact and case-sensitive).
+///
+/// ```
+/// use agentcore_contract::{InvalidPingStatus, PingStatus};
+///
+/// let err = "healthy".parse::<PingStatus>().unwrap_err();
+/// assert_eq!(err, InvalidPingStatus("healthy".into()));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid ping status {0:?}: expected \"Healthy\" or \"HealthyBusy\"")]
 pub struct InvalidPingStatus(pub String);

@@ -38,6 +38,12 @@ use std::str::FromStr;
 pub struct Region(String);
 
 /// A string that is not a well-formed region name.
+///
+/// ```
+/// use agentcore_contract::{InvalidRegion, Region};
+///
+/// assert_eq!(Region::new("Us-East-1").unwrap_err(), InvalidRegion("Us-East-1".into()));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid region {0:?}: expected lower-case letters and digits like \"us-west-2\"")]
 pub struct InvalidRegion(pub String);
@@ -60,11 +66,23 @@ impl Region {
     }
 
     /// The region name.
+    ///
+    /// ```
+    /// # use agentcore_contract::Region;
+    /// let region: Region = "ap-southeast-2".parse().unwrap();
+    /// assert_eq!(region.as_str(), "ap-southeast-2");
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
     /// The partition this region belongs to.
+    ///
+    /// ```
+    /// # use agentcore_contract::{Partition, Region};
+    /// assert_eq!(Region::new("us-gov-west-1").unwrap().partition(), Partition::AwsUsGov);
+    /// assert_eq!(Region::new("cn-northwest-1").unwrap().partition(), Partition::AwsCn);
+    /// ```
     pub fn partition(&self) -> Partition {
         let parts: Vec<&str> = self.0.split('-').collect();
         PARTITION_ROWS
@@ -169,6 +187,12 @@ pub enum Partition {
 
 impl Partition {
     /// Every partition, in the order of the table.
+    ///
+    /// ```
+    /// # use agentcore_contract::Partition;
+    /// assert_eq!(Partition::ALL.len(), 8);
+    /// assert_eq!(Partition::ALL[0], Partition::Aws);
+    /// ```
     pub const ALL: [Partition; 8] = [
         Self::Aws,
         Self::AwsCn,
@@ -181,6 +205,12 @@ impl Partition {
     ];
 
     /// The partition id as it appears in ARNs (`aws`, `aws-cn`, ...).
+    ///
+    /// ```
+    /// # use agentcore_contract::Partition;
+    /// assert_eq!(Partition::AwsUsGov.id(), "aws-us-gov");
+    /// assert_eq!("aws-iso-b".parse::<Partition>().unwrap().id(), "aws-iso-b");
+    /// ```
     pub const fn id(self) -> &'static str {
         match self {
             Self::Aws => "aws",
@@ -195,6 +225,12 @@ impl Partition {
     }
 
     /// The DNS suffix of the partition's service endpoints.
+    ///
+    /// ```
+    /// # use agentcore_contract::Partition;
+    /// assert_eq!(Partition::Aws.dns_suffix(), "amazonaws.com");
+    /// assert_eq!(Partition::AwsCn.dns_suffix(), "amazonaws.com.cn");
+    /// ```
     pub const fn dns_suffix(self) -> &'static str {
         match self {
             Self::Aws | Self::AwsUsGov => "amazonaws.com",
@@ -215,6 +251,12 @@ impl fmt::Display for Partition {
 }
 
 /// A string that names no known partition.
+///
+/// ```
+/// use agentcore_contract::{Partition, UnknownPartition};
+///
+/// assert_eq!("aws-mars".parse::<Partition>().unwrap_err(), UnknownPartition("aws-mars".into()));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown partition {0:?}")]
 pub struct UnknownPartition(pub String);

@@ -17,6 +17,14 @@ use std::str::FromStr;
 pub struct SessionId(String);
 
 /// Why a string is not a session id.
+///
+/// ```
+/// use agentcore_contract::{InvalidSessionId, SessionId};
+///
+/// assert_eq!(SessionId::new("short").unwrap_err(), InvalidSessionId::Length(5));
+/// let with_newline = format!("{}\n", "a".repeat(40));
+/// assert_eq!(SessionId::new(with_newline).unwrap_err(), InvalidSessionId::ControlCharacter);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InvalidSessionId {
@@ -34,11 +42,29 @@ pub enum InvalidSessionId {
 
 impl SessionId {
     /// The fewest characters a session id may have.
+    ///
+    /// ```
+    /// # use agentcore_contract::SessionId;
+    /// assert!(SessionId::new("a".repeat(SessionId::MIN_LEN)).is_ok());
+    /// assert!(SessionId::new("a".repeat(SessionId::MIN_LEN - 1)).is_err());
+    /// ```
     pub const MIN_LEN: usize = 33;
     /// The most characters a session id may have.
+    ///
+    /// ```
+    /// # use agentcore_contract::SessionId;
+    /// assert!(SessionId::new("a".repeat(SessionId::MAX_LEN)).is_ok());
+    /// assert!(SessionId::new("a".repeat(SessionId::MAX_LEN + 1)).is_err());
+    /// ```
     pub const MAX_LEN: usize = 256;
 
     /// Validates `id` and wraps it.
+    ///
+    /// ```
+    /// # use agentcore_contract::SessionId;
+    /// let id = SessionId::new("session-0123456789abcdef0123456789abcdef").unwrap();
+    /// assert_eq!(id.as_str(), "session-0123456789abcdef0123456789abcdef");
+    /// ```
     pub fn new(id: impl Into<String>) -> Result<Self, InvalidSessionId> {
         let id = id.into();
         let len = id.chars().count();
@@ -52,11 +78,24 @@ impl SessionId {
     }
 
     /// The id.
+    ///
+    /// ```
+    /// # use agentcore_contract::SessionId;
+    /// let id: SessionId = "5f0c5bd2-8d1e-4c4e-9f39-63b4a6d1e1b2".parse().unwrap();
+    /// assert!(id.as_str().starts_with("5f0c5bd2"));
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
     /// Unwraps the id.
+    ///
+    /// ```
+    /// # use agentcore_contract::SessionId;
+    /// let id: SessionId = "5f0c5bd2-8d1e-4c4e-9f39-63b4a6d1e1b2".parse().unwrap();
+    /// let owned: String = id.into_string();
+    /// assert_eq!(owned.len(), 36);
+    /// ```
     pub fn into_string(self) -> String {
         self.0
     }

@@ -5,6 +5,13 @@ use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full};
 
 /// A boxed error.
+///
+/// ```
+/// use agentcore_emulator::BoxError;
+///
+/// let err: BoxError = "agent unreachable".into();
+/// assert_eq!(err.to_string(), "agent unreachable");
+/// ```
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Every response body.

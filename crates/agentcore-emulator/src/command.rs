@@ -16,10 +16,24 @@ use tokio::sync::mpsc;
 use crate::error::ServiceError;
 
 /// The longest command accepted, in characters.
+///
+/// ```
+/// assert_eq!(agentcore_emulator::command::MAX_COMMAND_CHARS, 65_536);
+/// ```
 pub const MAX_COMMAND_CHARS: usize = 65_536;
 /// The longest timeout accepted, in seconds.
+///
+/// ```
+/// # use agentcore_emulator::command::{DEFAULT_TIMEOUT_SECS, MAX_TIMEOUT_SECS};
+/// assert_eq!(MAX_TIMEOUT_SECS, 3_600);
+/// assert!(DEFAULT_TIMEOUT_SECS <= MAX_TIMEOUT_SECS);
+/// ```
 pub const MAX_TIMEOUT_SECS: u64 = 3_600;
 /// The timeout when the request names none, in seconds.
+///
+/// ```
+/// assert_eq!(agentcore_emulator::command::DEFAULT_TIMEOUT_SECS, 300);
+/// ```
 pub const DEFAULT_TIMEOUT_SECS: u64 = 300;
 /// How many bytes of output one `contentDelta` carries at most.
 const CHUNK_BYTES: usize = 8 * 1024;
@@ -64,6 +78,15 @@ impl CommandRequest {
 }
 
 /// One event frame carrying `payload`.
+///
+/// ```
+/// use agentcore_emulator::command::event_frame;
+///
+/// let frame = event_frame(&serde_json::json!({ "chunk": { "contentDelta": { "stdout": "hi" } } }));
+/// // The prelude starts with the frame's total length, big-endian.
+/// assert_eq!(u32::from_be_bytes(frame[..4].try_into().unwrap()) as usize, frame.len());
+/// assert!(frame.windows(5).any(|w| w == b"chunk"));
+/// ```
 pub fn event_frame(payload: &Value) -> Bytes {
     let message = Message::new(payload.to_string())
         .add_header(Header::new(
@@ -82,6 +105,14 @@ pub fn event_frame(payload: &Value) -> Bytes {
 }
 
 /// One exception frame (`:exception-type`) with `{"message": ...}`.
+///
+/// ```
+/// use agentcore_emulator::command::exception_frame;
+///
+/// let frame = exception_frame("ValidationException", "bad command");
+/// assert_eq!(u32::from_be_bytes(frame[..4].try_into().unwrap()) as usize, frame.len());
+/// assert!(frame.windows(11).any(|w| w == b"bad command"));
+/// ```
 pub fn exception_frame(exception_type: &'static str, message: &str) -> Bytes {
     let message = Message::new(json!({ "message": message }).to_string())
         .add_header(Header::new(

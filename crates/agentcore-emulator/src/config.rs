@@ -8,13 +8,38 @@ use agentcore_contract::RuntimeArn;
 use crate::sigv4::Credentials;
 
 /// The largest payload the service accepts: 100,000,000 bytes.
+///
+/// ```
+/// assert_eq!(agentcore_emulator::DEFAULT_MAX_PAYLOAD_BYTES, 100_000_000);
+/// ```
 pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 100_000_000;
 /// How far a SigV4 request time may be from the emulator's clock: 5 minutes, as AWS.
+///
+/// ```
+/// # use std::time::Duration;
+/// assert_eq!(agentcore_emulator::DEFAULT_CLOCK_SKEW, Duration::from_secs(5 * 60));
+/// ```
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(300);
 /// How long a session may stay idle before it ends: 900 s, the service's default.
+///
+/// ```
+/// # use std::time::Duration;
+/// assert_eq!(agentcore_emulator::DEFAULT_SESSION_IDLE_TIMEOUT, Duration::from_secs(900));
+/// ```
 pub const DEFAULT_SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(900);
 
 /// One runtime: its ARN, the local agent behind it, and its endpoints (qualifiers).
+///
+/// ```
+/// use agentcore_emulator::Runtime;
+///
+/// let runtime = Runtime {
+///     arn: "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse().unwrap(),
+///     agent: "http://127.0.0.1:8080".into(),
+///     qualifiers: vec!["DEFAULT".into()],
+/// };
+/// assert_eq!(runtime.arn.runtime_id(), "demo");
+/// ```
 #[derive(Debug, Clone)]
 pub struct Runtime {
     /// The runtime ARN callers name.
@@ -26,6 +51,16 @@ pub struct Runtime {
 }
 
 /// The emulator's configuration. Build it with [`crate::Emulator::builder`].
+///
+/// ```
+/// use agentcore_emulator::Config;
+///
+/// let config = Config::default();
+/// // Defaults as the service: 5 minutes of clock skew, 900 s of idle time.
+/// let debug = format!("{config:?}");
+/// assert!(debug.contains("clock_skew: 300s"));
+/// assert!(debug.contains("session_idle_timeout: 900s"));
+/// ```
 #[derive(Debug, Clone)]
 pub struct Config {
     pub(crate) runtimes: Vec<Runtime>,
@@ -76,11 +111,27 @@ pub struct EmulatorBuilder {
 
 impl EmulatorBuilder {
     /// Serves `arn`, forwarding to the agent at `agent` (`http://host:port`).
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let builder = Emulator::builder().runtime("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo", "http://127.0.0.1:8080");
+    /// assert!(builder.is_ok());
+    /// assert!(Emulator::builder().runtime("not-an-arn", "http://127.0.0.1:8080").is_err());
+    /// ```
     pub fn runtime(self, arn: &str, agent: &str) -> Result<Self, agentcore_contract::InvalidArn> {
         self.runtime_with_qualifiers(arn, agent, &[])
     }
 
     /// Serves `arn` with extra endpoint names besides `DEFAULT`.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder()
+    ///     .runtime_with_qualifiers("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo", "http://127.0.0.1:8080", &["canary"])
+    ///     .unwrap()
+    ///     .build();
+    /// # let _ = emulator;
+    /// ```
     pub fn runtime_with_qualifiers(
         mut self,
         arn: &str,
@@ -98,18 +149,38 @@ impl EmulatorBuilder {
     }
 
     /// Accepts `Authorization: Bearer <token>` with this token.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().bearer_token("local-token").build();
+    /// assert!(format!("{emulator:?}").contains("local-token"));
+    /// ```
     pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
         self.config.bearer_tokens.push(token.into());
         self
     }
 
     /// Accepts bearer JWTs signed with HS256 and this secret (with a valid `exp`).
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().jwt_hs256_secret("secret").build();
+    /// assert!(format!("{emulator:?}").contains("jwt_secret: Some("));
+    /// ```
     pub fn jwt_hs256_secret(mut self, secret: impl Into<Vec<u8>>) -> Self {
         self.config.jwt_secret = Some(secret.into());
         self
     }
 
     /// Accepts SigV4 signatures (headers or presigned URLs) made with these credentials.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().credentials("AKIDLOCAL", "local-secret", None).build();
+    /// let debug = format!("{emulator:?}");
+    /// assert!(debug.contains("AKIDLOCAL"));
+    /// assert!(!debug.contains("local-secret")); // secrets are redacted
+    /// ```
     pub fn credentials(
         mut self,
         access_key: &str,
@@ -125,36 +196,75 @@ impl EmulatorBuilder {
     }
 
     /// Lets unauthenticated requests in (off by default, as the service).
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().allow_anonymous(true).build();
+    /// assert!(format!("{emulator:?}").contains("allow_anonymous: true"));
+    /// ```
     pub fn allow_anonymous(mut self, allow: bool) -> Self {
         self.config.allow_anonymous = allow;
         self
     }
 
     /// The SigV4 clock skew allowed (default [`DEFAULT_CLOCK_SKEW`]).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().clock_skew(Duration::from_secs(60)).build();
+    /// assert!(format!("{emulator:?}").contains("clock_skew: 60s"));
+    /// ```
     pub fn clock_skew(mut self, skew: Duration) -> Self {
         self.config.clock_skew = skew;
         self
     }
 
     /// How long a session may stay idle (default [`DEFAULT_SESSION_IDLE_TIMEOUT`]).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().session_idle_timeout(Duration::from_secs(30)).build();
+    /// assert!(format!("{emulator:?}").contains("session_idle_timeout: 30s"));
+    /// ```
     pub fn session_idle_timeout(mut self, timeout: Duration) -> Self {
         self.config.session_idle_timeout = timeout;
         self
     }
 
     /// The largest payload accepted (default [`DEFAULT_MAX_PAYLOAD_BYTES`]).
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().max_payload_bytes(1024).build();
+    /// assert!(format!("{emulator:?}").contains("max_payload_bytes: 1024"));
+    /// ```
     pub fn max_payload_bytes(mut self, limit: usize) -> Self {
         self.config.max_payload_bytes = limit;
         self
     }
 
     /// Where session working directories are made (default: a folder in the temp dir).
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let root = std::env::temp_dir().join("my-emulator-sessions");
+    /// let emulator = Emulator::builder().work_root(&root).build();
+    /// assert!(format!("{emulator:?}").contains("my-emulator-sessions"));
+    /// ```
     pub fn work_root(mut self, root: impl Into<PathBuf>) -> Self {
         self.config.work_root = root.into();
         self
     }
 
     /// The emulator, ready to start.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator: Emulator = Emulator::builder().allow_anonymous(true).build();
+    /// # let _ = emulator;
+    /// ```
     pub fn build(self) -> crate::Emulator {
         crate::Emulator {
             config: self.config,

@@ -6,6 +6,13 @@ use http::{HeaderValue, Response, StatusCode};
 use crate::body::{Body, full};
 
 /// A data-plane error, answered as the service answers it.
+///
+/// ```
+/// use agentcore_emulator::ServiceError;
+///
+/// let err = ServiceError::not_found("no runtime named demo");
+/// assert_eq!(err.to_string(), "ResourceNotFoundException: no runtime named demo");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind}: {message}")]
 pub struct ServiceError {
@@ -27,31 +34,73 @@ impl ServiceError {
     }
 
     /// 400 `ValidationException`.
+    ///
+    /// ```
+    /// # use agentcore_emulator::ServiceError;
+    /// let err = ServiceError::validation("details");
+    /// assert_eq!(err.status, http::StatusCode::BAD_REQUEST);
+    /// assert_eq!(err.kind, "ValidationException");
+    /// ```
     pub fn validation(message: impl Into<String>) -> Self {
         Self::new("ValidationException", StatusCode::BAD_REQUEST, message)
     }
 
     /// 401 `UnauthorizedException`: no or unusable credentials.
+    ///
+    /// ```
+    /// # use agentcore_emulator::ServiceError;
+    /// let err = ServiceError::unauthorized("details");
+    /// assert_eq!(err.status, http::StatusCode::UNAUTHORIZED);
+    /// assert_eq!(err.kind, "UnauthorizedException");
+    /// ```
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new("UnauthorizedException", StatusCode::UNAUTHORIZED, message)
     }
 
     /// 403 `AccessDeniedException`: credentials present but refused.
+    ///
+    /// ```
+    /// # use agentcore_emulator::ServiceError;
+    /// let err = ServiceError::access_denied("details");
+    /// assert_eq!(err.status, http::StatusCode::FORBIDDEN);
+    /// assert_eq!(err.kind, "AccessDeniedException");
+    /// ```
     pub fn access_denied(message: impl Into<String>) -> Self {
         Self::new("AccessDeniedException", StatusCode::FORBIDDEN, message)
     }
 
     /// 404 `ResourceNotFoundException`.
+    ///
+    /// ```
+    /// # use agentcore_emulator::ServiceError;
+    /// let err = ServiceError::not_found("details");
+    /// assert_eq!(err.status, http::StatusCode::NOT_FOUND);
+    /// assert_eq!(err.kind, "ResourceNotFoundException");
+    /// ```
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new("ResourceNotFoundException", StatusCode::NOT_FOUND, message)
     }
 
     /// 424 `RuntimeClientError`: the agent failed or could not be reached.
+    ///
+    /// ```
+    /// # use agentcore_emulator::ServiceError;
+    /// let err = ServiceError::runtime_client("details");
+    /// assert_eq!(err.status, http::StatusCode::FAILED_DEPENDENCY);
+    /// assert_eq!(err.kind, "RuntimeClientError");
+    /// ```
     pub fn runtime_client(message: impl Into<String>) -> Self {
         Self::new("RuntimeClientError", StatusCode::FAILED_DEPENDENCY, message)
     }
 
     /// 500 `InternalServerException`.
+    ///
+    /// ```
+    /// # use agentcore_emulator::ServiceError;
+    /// let err = ServiceError::internal("details");
+    /// assert_eq!(err.status, http::StatusCode::INTERNAL_SERVER_ERROR);
+    /// assert_eq!(err.kind, "InternalServerException");
+    /// ```
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(
             "InternalServerException",
@@ -61,6 +110,13 @@ impl ServiceError {
     }
 
     /// 429 `ThrottlingException`.
+    ///
+    /// ```
+    /// # use agentcore_emulator::ServiceError;
+    /// let err = ServiceError::throttling("details");
+    /// assert_eq!(err.status, http::StatusCode::TOO_MANY_REQUESTS);
+    /// assert_eq!(err.kind, "ThrottlingException");
+    /// ```
     pub fn throttling(message: impl Into<String>) -> Self {
         Self::new(
             "ThrottlingException",
@@ -70,6 +126,13 @@ impl ServiceError {
     }
 
     /// The HTTP answer.
+    ///
+    /// ```
+    /// # use agentcore_emulator::ServiceError;
+    /// let response = ServiceError::access_denied("bad signature").into_response();
+    /// assert_eq!(response.status(), 403);
+    /// assert_eq!(response.headers()["x-amzn-errortype"], "AccessDeniedException");
+    /// ```
     pub fn into_response(self) -> Response<Body> {
         let body = serde_json::json!({ "message": self.message }).to_string();
         let mut response = Response::new(full(Bytes::from(body)));

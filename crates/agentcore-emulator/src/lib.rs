@@ -67,12 +67,35 @@ pub use jwt::sign_hs256;
 pub use sigv4::Credentials;
 
 /// A configured emulator, ready to start.
+///
+/// ```
+/// use agentcore_emulator::Emulator;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let running = Emulator::builder().allow_anonymous(true).build().start("127.0.0.1:0").await?;
+/// assert!(running.url().starts_with("http://127.0.0.1:"));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct Emulator {
     config: Config,
 }
 
 /// A running emulator; dropping it stops it.
+///
+/// ```
+/// # use agentcore_emulator::Emulator;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let running = Emulator::builder().build().start("127.0.0.1:0").await?;
+/// let port = running.addr().port();
+/// drop(running); // stops serving
+/// assert_ne!(port, 0);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct RunningEmulator {
     addr: SocketAddr,
@@ -82,17 +105,45 @@ pub struct RunningEmulator {
 
 impl Emulator {
     /// Starts configuring an emulator.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().bearer_token("t").build();
+    /// # let _ = emulator;
+    /// ```
     pub fn builder() -> EmulatorBuilder {
         EmulatorBuilder::default()
     }
 
     /// Listens on `addr` (e.g. `127.0.0.1:0`) and serves in the background.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let running = Emulator::builder().build().start("127.0.0.1:0").await?;
+    /// assert!(running.url().starts_with("http://127.0.0.1:"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn start(self, addr: &str) -> std::io::Result<RunningEmulator> {
         let listener = TcpListener::bind(addr).await?;
         self.start_on(listener)
     }
 
     /// Serves on a listener you bound, in the background.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let addr = listener.local_addr()?;
+    /// let running = Emulator::builder().build().start_on(listener)?;
+    /// assert_eq!(running.addr(), addr);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn start_on(self, listener: TcpListener) -> std::io::Result<RunningEmulator> {
         let addr = listener.local_addr()?;
         let idle = self.config.session_idle_timeout;
@@ -144,16 +195,50 @@ async fn accept_loop(listener: TcpListener, state: Arc<server::State>) {
 
 impl RunningEmulator {
     /// The address it listens on.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let running = Emulator::builder().build().start("127.0.0.1:0").await?;
+    /// assert!(running.addr().ip().is_loopback());
+    /// assert_ne!(running.addr().port(), 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// Its base URL, `http://127.0.0.1:PORT`: the endpoint to give a client.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let running = Emulator::builder().build().start("127.0.0.1:0").await?;
+    /// assert_eq!(running.url(), format!("http://127.0.0.1:{}", running.addr().port()));
+    /// assert!(running.url().starts_with("http://127.0.0.1:"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
     /// Runs until the process ends (for the binary).
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let running = Emulator::builder().build().start("127.0.0.1:0").await?;
+    /// assert!(running.url().starts_with("http://127.0.0.1:"));
+    /// // Serve until the process ends (here: for a moment).
+    /// let _ = tokio::time::timeout(std::time::Duration::from_millis(10), running.wait()).await;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn wait(mut self) {
         let _ = (&mut self.server).await;
     }

@@ -24,6 +24,17 @@ const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// A key the emulator accepts.
+///
+/// ```
+/// use agentcore_emulator::Credentials;
+///
+/// let key = Credentials {
+///     access_key: "AKIDLOCAL".into(),
+///     secret_key: "local-secret".into(),
+///     session_token: None,
+/// };
+/// assert!(!format!("{key:?}").contains("local-secret"));
+/// ```
 #[derive(Clone)]
 pub struct Credentials {
     /// The access key id.

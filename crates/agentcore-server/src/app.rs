@@ -18,18 +18,49 @@ use crate::ws::{self, DynWebSocketHandler, WebSocketUpgrade};
 use crate::{BoxError, Health, RequestContext};
 
 /// The port AgentCore Runtime talks to.
+///
+/// ```
+/// assert_eq!(agentcore_server::DEFAULT_PORT, 8080);
+/// ```
 pub const DEFAULT_PORT: u16 = 8080;
 /// The largest request body the service sends (and the default limit): 100,000,000 bytes.
+///
+/// ```
+/// assert_eq!(agentcore_server::DEFAULT_MAX_BODY_BYTES, 100_000_000);
+/// ```
 pub const DEFAULT_MAX_BODY_BYTES: usize = 100_000_000;
 /// How long in-flight requests may run after a shutdown signal, by default.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(agentcore_server::DEFAULT_SHUTDOWN_TIMEOUT, Duration::from_secs(30));
+/// ```
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a client may take to send a request head, by default (slow clients).
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(agentcore_server::DEFAULT_HEADER_READ_TIMEOUT, Duration::from_secs(30));
+/// ```
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a keep-alive connection may stay idle between requests, by default.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(agentcore_server::DEFAULT_IDLE_TIMEOUT, Duration::from_secs(120));
+/// ```
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 /// How many connections are served at once, by default; more wait to be accepted.
+///
+/// ```
+/// assert_eq!(agentcore_server::DEFAULT_MAX_CONNECTIONS, 4096);
+/// ```
 pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
 /// How many threads run the server runtime (accepting, HTTP, `/ping`), by default.
+///
+/// ```
+/// assert_eq!(agentcore_server::DEFAULT_SERVER_THREADS, 1);
+/// ```
 pub const DEFAULT_SERVER_THREADS: usize = 1;
 
 pub(crate) type Hook = Box<dyn FnOnce() -> BoxFuture<'static, Result<(), BoxError>> + Send>;
@@ -122,6 +153,14 @@ impl std::fmt::Debug for App {
 
 impl App {
     /// An app with no entrypoint, debug actions off, and the default settings.
+    ///
+    /// ```
+    /// use agentcore_server::{App, PingStatus};
+    ///
+    /// let app = App::new();
+    /// assert_eq!(app.health().ping().status, PingStatus::Healthy);
+    /// assert_eq!(app.port(9000).bind_address().port(), 9000);
+    /// ```
     pub fn new() -> Self {
         Self {
             entrypoint: None,
@@ -147,6 +186,20 @@ impl App {
     }
 
     /// Sets the function that answers `POST /invocations` (see [`Entrypoint`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    /// use serde_json::{Value, json};
+    ///
+    /// let app = App::new().entrypoint(|payload: Value| async move {
+    ///     Ok::<_, agentcore_server::BoxError>(json!({ "len": payload["text"].as_str().map(str::len) }))
+    /// });
+    /// let response = TestClient::new(app).invoke(&json!({ "text": "hello" })).await;
+    /// assert_eq!(response.json::<Value>(), json!({ "len": 5 }));
+    /// # }
+    /// ```
     pub fn entrypoint<H, Args, M>(mut self, handler: H) -> Self
     where
         H: Entrypoint<Args, M>,
@@ -158,6 +211,25 @@ impl App {
     /// Sets the function that handles WebSocket upgrades on `/ws`: it accepts
     /// ([`WebSocketUpgrade::accept`]) or rejects ([`WebSocketUpgrade::reject`]) and then
     /// talks over the socket. Without one, upgrades are refused with 403.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient, ws::{Message, WebSocketError}};
+    ///
+    /// let app = App::new().websocket(|upgrade, _ctx| async move {
+    ///     let mut socket = upgrade.accept().await?;
+    ///     while let Some(message) = socket.recv().await? {
+    ///         socket.send(message).await?;
+    ///     }
+    ///     Ok::<_, WebSocketError>(())
+    /// });
+    /// let client = TestClient::new(app); // keep it: dropping it stops the app
+    /// let mut ws = client.websocket(&[]).await.unwrap();
+    /// ws.send(Message::text("hi")).await.unwrap();
+    /// assert_eq!(ws.recv().await.unwrap(), Message::text("hi"));
+    /// # }
+    /// ```
     pub fn websocket<F, Fut, E>(mut self, handler: F) -> Self
     where
         F: Fn(WebSocketUpgrade, RequestContext) -> Fut + Send + Sync + 'static,
@@ -175,6 +247,21 @@ impl App {
     /// Wraps the app's HTTP service in a tower [`Layer`](tower::Layer) (see
     /// [`crate::middleware`]); each layer wraps those added before it. tower-http's
     /// `TimeoutLayer` and `TraceLayer` work as they are.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, Body, testing::TestClient};
+    /// use tower::util::MapResponseLayer;
+    ///
+    /// let app = App::new().layer(MapResponseLayer::new(|mut response: http::Response<Body>| {
+    ///     response.headers_mut().insert("x-served-by", http::HeaderValue::from_static("agent"));
+    ///     response
+    /// }));
+    /// let response = TestClient::new(app).ping().await;
+    /// assert_eq!(response.headers()["x-served-by"], "agent");
+    /// # }
+    /// ```
     pub fn layer<L, B>(mut self, layer: L) -> Self
     where
         L: tower::Layer<AppService> + Send + 'static,
@@ -214,6 +301,24 @@ impl App {
 
     /// Adds a hook that runs after the server stopped and in-flight work ended (the
     /// Python `lifespan` end). Hooks run in the order they were added.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use std::sync::{Arc, atomic::{AtomicBool, Ordering}};
+    /// use agentcore_server::App;
+    ///
+    /// let flushed = Arc::new(AtomicBool::new(false));
+    /// let flag = Arc::clone(&flushed);
+    /// let app = App::new().on_shutdown(move || async move {
+    ///     flag.store(true, Ordering::SeqCst);
+    ///     Ok::<_, std::io::Error>(())
+    /// });
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// app.serve_with_shutdown(listener, async {}).await.unwrap(); // stops at once
+    /// assert!(flushed.load(Ordering::SeqCst));
+    /// # }
+    /// ```
     pub fn on_shutdown<F, Fut, E>(mut self, hook: F) -> Self
     where
         F: FnOnce() -> Fut + Send + 'static,
@@ -253,18 +358,49 @@ impl App {
     }
 
     /// Turns the debug actions (`{"_agent_core_app_action": ...}` payloads) on or off.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    /// use serde_json::{Value, json};
+    ///
+    /// let client = TestClient::new(App::new().debug(true));
+    /// let response = client.invoke(&json!({ "_agent_core_app_action": "force_busy" })).await;
+    /// assert_eq!(response.json::<Value>(), json!({ "forced_status": "HealthyBusy" }));
+    /// assert_eq!(client.ping().await.json::<Value>()["status"], "HealthyBusy");
+    /// # }
+    /// ```
     pub fn debug(mut self, on: bool) -> Self {
         self.debug = on;
         self
     }
 
     /// The app's health: track tasks, force a status. Clone it into your handlers.
+    ///
+    /// ```
+    /// use agentcore_server::{App, PingStatus};
+    ///
+    /// let app = App::new();
+    /// let health = app.health().clone(); // e.g. moved into a handler
+    /// let _job = health.track("warm-up");
+    /// assert_eq!(app.health().ping().status, PingStatus::HealthyBusy);
+    /// ```
     pub fn health(&self) -> &Health {
         &self.health
     }
 
     /// Replaces the health state, e.g. with one on a test clock ([`Health::with_clock`]).
     /// A custom ping function set earlier stays with the old state: set it afterwards.
+    ///
+    /// ```
+    /// use agentcore_server::{App, Health, PingStatus};
+    ///
+    /// let health = Health::new();
+    /// let app = App::new().with_health(health.clone());
+    /// health.force(PingStatus::HealthyBusy);
+    /// assert_eq!(app.health().forced(), Some(PingStatus::HealthyBusy));
+    /// ```
     pub fn with_health(mut self, health: Health) -> Self {
         self.health = health;
         self
@@ -272,6 +408,14 @@ impl App {
 
     /// The address [`App::run`] binds (default: `0.0.0.0` in a container, that is when
     /// `/.dockerenv` exists or `DOCKER_CONTAINER` is set, else `127.0.0.1`).
+    ///
+    /// ```
+    /// use std::net::{IpAddr, Ipv4Addr};
+    /// use agentcore_server::App;
+    ///
+    /// let app = App::new().host(IpAddr::V4(Ipv4Addr::UNSPECIFIED)).port(9000);
+    /// assert_eq!(app.bind_address().to_string(), "0.0.0.0:9000");
+    /// ```
     pub fn host(mut self, host: IpAddr) -> Self {
         self.config.host = Some(host);
         self
@@ -279,6 +423,14 @@ impl App {
 
     /// The port [`App::run`] binds; wins over the `PORT` environment variable
     /// (default [`DEFAULT_PORT`]).
+    ///
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use agentcore_server::App;
+    ///
+    /// let app = App::new().host(Ipv4Addr::LOCALHOST.into()).port(3000);
+    /// assert_eq!(app.bind_address().to_string(), "127.0.0.1:3000");
+    /// ```
     pub fn port(mut self, port: u16) -> Self {
         self.config.port = Some(port);
         self
@@ -286,6 +438,20 @@ impl App {
 
     /// The largest request body accepted; larger ones get 413 without being read
     /// (default [`DEFAULT_MAX_BODY_BYTES`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    /// use serde_json::{Value, json};
+    ///
+    /// let app = App::new()
+    ///     .entrypoint(|p: Value| async move { Ok::<_, agentcore_server::BoxError>(p) })
+    ///     .max_body_bytes(16);
+    /// let response = TestClient::new(app).invoke(&json!({ "text": "far more than sixteen bytes" })).await;
+    /// assert_eq!(response.status(), 413);
+    /// # }
+    /// ```
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
         self.config.max_body_bytes = limit;
         self
@@ -293,6 +459,14 @@ impl App {
 
     /// How long in-flight requests may go on after a shutdown signal
     /// (default [`DEFAULT_SHUTDOWN_TIMEOUT`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use agentcore_server::App;
+    ///
+    /// let app = App::new().shutdown_timeout(Duration::from_secs(5));
+    /// assert!(format!("{app:?}").contains("shutdown_timeout: 5s"));
+    /// ```
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.config.shutdown_timeout = timeout;
         self
@@ -300,6 +474,14 @@ impl App {
 
     /// How long a client may take to send a request's head once its first byte arrived;
     /// a slower client is disconnected (default [`DEFAULT_HEADER_READ_TIMEOUT`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use agentcore_server::App;
+    ///
+    /// let app = App::new().header_read_timeout(Duration::from_secs(10));
+    /// assert!(format!("{app:?}").contains("header_read_timeout: 10s"));
+    /// ```
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.config.header_read_timeout = timeout;
         self
@@ -307,6 +489,14 @@ impl App {
 
     /// How long a keep-alive connection may wait for its next request before it is closed
     /// (default [`DEFAULT_IDLE_TIMEOUT`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use agentcore_server::App;
+    ///
+    /// let app = App::new().idle_timeout(Duration::from_secs(60));
+    /// assert!(format!("{app:?}").contains("idle_timeout: 60s"));
+    /// ```
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.config.idle_timeout = timeout;
         self
@@ -314,6 +504,15 @@ impl App {
 
     /// How many connections are served at once; further ones wait in the listen backlog
     /// until one closes (default [`DEFAULT_MAX_CONNECTIONS`]).
+    ///
+    /// ```
+    /// use agentcore_server::App;
+    ///
+    /// let app = App::new().max_connections(256);
+    /// assert!(format!("{app:?}").contains("max_connections: 256"));
+    /// // At least one connection is always served.
+    /// assert!(format!("{:?}", App::new().max_connections(0)).contains("max_connections: 1,"));
+    /// ```
     pub fn max_connections(mut self, limit: usize) -> Self {
         self.config.max_connections = limit.max(1);
         self
@@ -321,6 +520,14 @@ impl App {
 
     /// How many threads run the server runtime, which accepts connections, speaks HTTP
     /// and answers `/ping` apart from your handlers (default [`DEFAULT_SERVER_THREADS`]).
+    ///
+    /// ```
+    /// use agentcore_server::App;
+    ///
+    /// let app = App::new().server_threads(2);
+    /// assert!(format!("{app:?}").contains("server_threads: 2"));
+    /// assert!(format!("{:?}", App::new().server_threads(0)).contains("server_threads: 1,"));
+    /// ```
     pub fn server_threads(mut self, threads: usize) -> Self {
         self.config.server_threads = threads.max(1);
         self
@@ -328,6 +535,25 @@ impl App {
 
     /// The largest WebSocket message accepted; a larger one closes the socket with 1009
     /// (default [`ws::DEFAULT_MAX_MESSAGE_BYTES`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient, ws::{Message, WebSocketError}};
+    ///
+    /// let app = App::new()
+    ///     .websocket(|upgrade, _ctx| async move {
+    ///         let mut socket = upgrade.accept().await?;
+    ///         while socket.recv().await?.is_some() {}
+    ///         Ok::<_, WebSocketError>(())
+    ///     })
+    ///     .websocket_max_message_bytes(8);
+    /// let client = TestClient::new(app); // keep it: dropping it stops the app
+    /// let mut ws = client.websocket(&[]).await.unwrap();
+    /// ws.send(Message::text("much longer than eight bytes")).await.unwrap();
+    /// assert_eq!(ws.recv().await, Err(Some(1009)));
+    /// # }
+    /// ```
     pub fn websocket_max_message_bytes(mut self, limit: usize) -> Self {
         self.config.websocket_max_message_bytes = limit;
         self
@@ -335,12 +561,28 @@ impl App {
 
     /// The largest WebSocket frame accepted; a larger one closes the socket with 1009
     /// (default [`ws::DEFAULT_MAX_FRAME_BYTES`]).
+    ///
+    /// ```
+    /// use agentcore_server::App;
+    ///
+    /// let app = App::new().websocket_max_frame_bytes(1 << 20).websocket_max_message_bytes(4 << 20);
+    /// assert!(format!("{app:?}").contains("websocket_max_frame_bytes: 1048576"));
+    /// ```
     pub fn websocket_max_frame_bytes(mut self, limit: usize) -> Self {
         self.config.websocket_max_frame_bytes = limit;
         self
     }
 
     /// The address [`App::run`] binds, from the settings and the environment.
+    ///
+    /// ```
+    /// use std::net::{IpAddr, Ipv4Addr};
+    /// use agentcore_server::App;
+    ///
+    /// let app = App::new().host(IpAddr::V4(Ipv4Addr::LOCALHOST)).port(8081);
+    /// assert_eq!(app.bind_address().ip(), Ipv4Addr::LOCALHOST);
+    /// assert_eq!(app.bind_address().port(), 8081);
+    /// ```
     pub fn bind_address(&self) -> SocketAddr {
         let host = self.config.host.unwrap_or_else(default_host);
         let port = self.config.port.or_else(env_port).unwrap_or(DEFAULT_PORT);

@@ -25,6 +25,14 @@ pub struct Body(UnsyncBoxBody<Bytes, BoxError>);
 
 impl Body {
     /// Wraps any body whose chunks are [`Bytes`].
+    ///
+    /// ```
+    /// use agentcore_server::Body;
+    /// use http_body::Body as _;
+    ///
+    /// let body = Body::new(http_body_util::Full::new(bytes::Bytes::from_static(b"{}")));
+    /// assert_eq!(body.size_hint().exact(), Some(2));
+    /// ```
     pub fn new<B>(body: B) -> Self
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
@@ -34,6 +42,15 @@ impl Body {
     }
 
     /// An empty body.
+    ///
+    /// ```
+    /// use agentcore_server::Body;
+    /// use http_body::Body as _;
+    ///
+    /// let body = Body::empty();
+    /// assert!(body.is_end_stream());
+    /// assert_eq!(body.size_hint().exact(), Some(0));
+    /// ```
     pub fn empty() -> Self {
         Self::new(http_body_util::Empty::new())
     }

@@ -161,6 +161,18 @@ impl RequestContext {
     }
 
     /// Runs a future with this context as the ambient one.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::RequestContext;
+    ///
+    /// let mut ctx = RequestContext::default();
+    /// ctx.session_id = Some("s-1".into());
+    /// let session = ctx.scope(async { RequestContext::current().unwrap().session_id.clone() }).await;
+    /// assert_eq!(session.as_deref(), Some("s-1"));
+    /// # }
+    /// ```
     pub fn scope<F: Future>(self, future: F) -> impl Future<Output = F::Output> {
         CURRENT.scope(Arc::new(self), future)
     }

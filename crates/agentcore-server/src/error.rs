@@ -5,6 +5,15 @@ use std::fmt;
 use http::StatusCode;
 
 /// A boxed error, what handlers' errors are converted into.
+///
+/// ```
+/// use agentcore_server::{BoxError, HttpError};
+///
+/// let from_text: BoxError = "no prompt".into();
+/// let from_http: BoxError = HttpError::new(http::StatusCode::BAD_REQUEST, "no prompt").into();
+/// assert_eq!(from_text.to_string(), from_http.to_string());
+/// assert!(from_http.is::<HttpError>());
+/// ```
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A handler error that carries an HTTP status: the response is that status with
@@ -26,6 +35,21 @@ pub struct HttpError {
 
 impl HttpError {
     /// An error answered with `status` and `{"error": detail}`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, HttpError, testing::TestClient};
+    /// use serde_json::{Value, json};
+    ///
+    /// let app = App::new().entrypoint(|_: Value| async {
+    ///     Err::<Value, _>(HttpError::new(http::StatusCode::FORBIDDEN, "not for you"))
+    /// });
+    /// let response = TestClient::new(app).invoke(&json!({})).await;
+    /// assert_eq!(response.status(), 403);
+    /// assert_eq!(response.json::<Value>(), json!({ "error": "not for you" }));
+    /// # }
+    /// ```
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Self {
             status,
@@ -34,11 +58,25 @@ impl HttpError {
     }
 
     /// The status of the response.
+    ///
+    /// ```
+    /// use agentcore_server::HttpError;
+    /// use http::StatusCode;
+    ///
+    /// assert_eq!(HttpError::new(StatusCode::CONFLICT, "busy").status(), StatusCode::CONFLICT);
+    /// ```
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
     /// The detail put under `error`.
+    ///
+    /// ```
+    /// use agentcore_server::HttpError;
+    /// use http::StatusCode;
+    ///
+    /// assert_eq!(HttpError::new(StatusCode::NOT_FOUND, "no such model").detail(), "no such model");
+    /// ```
     pub fn detail(&self) -> &str {
         &self.detail
     }

@@ -60,6 +60,21 @@ use crate::{Body, BoxError, RequestContext, log};
 /// ```
 pub trait Entrypoint<Args, M>: Send + Sync + 'static {
     /// Calls the function with a parsed payload and answers the request.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{Entrypoint, RequestContext};
+    /// use serde_json::{Value, json};
+    ///
+    /// async fn double(n: i64) -> Result<Value, String> { Ok(json!(n * 2)) }
+    ///
+    /// let response = Entrypoint::call(&double, json!(21), RequestContext::default()).await;
+    /// assert_eq!(response.status(), 200);
+    /// let bad = Entrypoint::call(&double, json!("x"), RequestContext::default()).await;
+    /// assert_eq!(bad.status(), 400); // the payload does not fit `i64`
+    /// # }
+    /// ```
     fn call(&self, payload: Value, context: RequestContext) -> BoxFuture<'static, Response<Body>>;
 }
 
@@ -98,6 +113,21 @@ where
 }
 
 /// A synchronous entrypoint, run on tokio's blocking threads (see [`blocking`]).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use agentcore_server::{App, RequestContext, blocking, testing::TestClient};
+/// use serde_json::Value;
+///
+/// fn request_id(_: Value, ctx: RequestContext) -> Result<String, String> {
+///     std::thread::sleep(std::time::Duration::from_millis(1)); // blocking is fine here
+///     Ok(ctx.request_id)
+/// }
+/// let client = TestClient::new(App::new().entrypoint(blocking(request_id)));
+/// assert!(!client.invoke(&()).await.json::<String>().is_empty());
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct Blocking<F>(Arc<F>);
 

@@ -67,6 +67,15 @@ struct Task {
 }
 
 /// The body of `GET /ping`.
+///
+/// ```
+/// use agentcore_server::{Health, PingStatus};
+///
+/// let ping = Health::new().ping();
+/// assert_eq!(ping.status, PingStatus::Healthy);
+/// assert!(ping.time_of_last_update > 0);
+/// assert_eq!(serde_json::to_value(ping).unwrap()["status"], "Healthy");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Ping {
@@ -77,6 +86,16 @@ pub struct Ping {
 }
 
 /// The tracked tasks, as the `job_status` debug action reports them.
+///
+/// ```
+/// use agentcore_server::Health;
+///
+/// let health = Health::new();
+/// let _guard = health.track("upload");
+/// let jobs = health.jobs();
+/// assert_eq!(jobs.active_count, 1);
+/// assert_eq!(jobs.running_jobs[0].name, "upload");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct JobStatus {
@@ -87,6 +106,16 @@ pub struct JobStatus {
 }
 
 /// One running tracked task.
+///
+/// ```
+/// use agentcore_server::Health;
+///
+/// let health = Health::new();
+/// let _guard = health.track("embed");
+/// let job = &health.jobs().running_jobs[0];
+/// assert_eq!(job.name, "embed");
+/// assert!(job.duration >= 0.0);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Job {
@@ -97,6 +126,15 @@ pub struct Job {
 }
 
 /// The id of a tracked task, as returned by [`Health::add_task`].
+///
+/// ```
+/// use agentcore_server::Health;
+///
+/// let health = Health::new();
+/// let (a, b) = (health.add_task("a"), health.add_task("b"));
+/// assert_ne!(a, b);
+/// assert!(health.complete_task(a) && health.complete_task(b));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct TaskId(u64);
 
@@ -126,6 +164,14 @@ impl fmt::Debug for Health {
 
 impl Health {
     /// A healthy state with no tasks, stamped now by the system clock.
+    ///
+    /// ```
+    /// use agentcore_server::{Health, PingStatus};
+    ///
+    /// let health = Health::new();
+    /// assert_eq!(health.ping().status, PingStatus::Healthy);
+    /// assert_eq!(health.jobs().active_count, 0);
+    /// ```
     pub fn new() -> Self {
         Self::with_clock(SystemTime::now)
     }
@@ -164,30 +210,77 @@ impl Health {
     }
 
     /// The current status and the time of its last change, as `/ping` reports them.
+    ///
+    /// ```
+    /// use agentcore_server::{Health, PingStatus};
+    ///
+    /// let health = Health::new();
+    /// let ping = health.ping();
+    /// assert_eq!(ping.status, PingStatus::Healthy);
+    /// assert_eq!(health.ping().time_of_last_update, ping.time_of_last_update); // no change
+    /// ```
     pub fn ping(&self) -> Ping {
         let status = self.compute();
         self.observe(status)
     }
 
     /// Forces the status, overriding the custom ping function and the tasks.
+    ///
+    /// ```
+    /// use agentcore_server::{Health, PingStatus};
+    ///
+    /// let health = Health::new();
+    /// let _job = health.track("busy work");
+    /// health.force(PingStatus::Healthy); // wins over the tracked task
+    /// assert_eq!(health.ping().status, PingStatus::Healthy);
+    /// ```
     pub fn force(&self, status: PingStatus) {
         self.state().forced = Some(status);
         self.refresh();
     }
 
     /// Removes a forced status.
+    ///
+    /// ```
+    /// use agentcore_server::{Health, PingStatus};
+    ///
+    /// let health = Health::new();
+    /// health.force(PingStatus::HealthyBusy);
+    /// health.clear_forced();
+    /// assert_eq!(health.forced(), None);
+    /// assert_eq!(health.ping().status, PingStatus::Healthy);
+    /// ```
     pub fn clear_forced(&self) {
         self.state().forced = None;
         self.refresh();
     }
 
     /// The forced status, if any.
+    ///
+    /// ```
+    /// use agentcore_server::{Health, PingStatus};
+    ///
+    /// let health = Health::new();
+    /// assert_eq!(health.forced(), None);
+    /// health.force(PingStatus::HealthyBusy);
+    /// assert_eq!(health.forced(), Some(PingStatus::HealthyBusy));
+    /// ```
     pub fn forced(&self) -> Option<PingStatus> {
         self.state().forced
     }
 
     /// Registers a running task (the status is `HealthyBusy` while any is registered).
     /// Complete it with [`Health::complete_task`]; [`Health::track`] does both for you.
+    ///
+    /// ```
+    /// use agentcore_server::{Health, PingStatus};
+    ///
+    /// let health = Health::new();
+    /// let id = health.add_task("nightly sync");
+    /// assert_eq!(health.ping().status, PingStatus::HealthyBusy);
+    /// health.complete_task(id);
+    /// assert_eq!(health.ping().status, PingStatus::Healthy);
+    /// ```
     pub fn add_task(&self, name: impl Into<String>) -> TaskId {
         let id = self.inner.next_task_id.fetch_add(1, Ordering::Relaxed);
         let task = Task {
@@ -200,6 +293,15 @@ impl Health {
     }
 
     /// Marks a task as done; `false` when no such task was running.
+    ///
+    /// ```
+    /// use agentcore_server::Health;
+    ///
+    /// let health = Health::new();
+    /// let id = health.add_task("job");
+    /// assert!(health.complete_task(id));
+    /// assert!(!health.complete_task(id)); // already done
+    /// ```
     pub fn complete_task(&self, id: TaskId) -> bool {
         let removed = self.state().tasks.remove(&id.0).is_some();
         if removed {
@@ -209,6 +311,17 @@ impl Health {
     }
 
     /// Registers a task that completes when the returned guard is dropped.
+    ///
+    /// ```
+    /// use agentcore_server::{Health, PingStatus};
+    ///
+    /// let health = Health::new();
+    /// {
+    ///     let _guard = health.track("reindex");
+    ///     assert_eq!(health.ping().status, PingStatus::HealthyBusy);
+    /// }
+    /// assert_eq!(health.ping().status, PingStatus::Healthy);
+    /// ```
     pub fn track(&self, name: impl Into<String>) -> TaskGuard {
         TaskGuard {
             health: self.clone(),
@@ -244,6 +357,16 @@ impl Health {
     }
 
     /// The running tasks.
+    ///
+    /// ```
+    /// use agentcore_server::Health;
+    ///
+    /// let health = Health::new();
+    /// let _a = health.track("first");
+    /// let _b = health.track("second");
+    /// let names: Vec<_> = health.jobs().running_jobs.into_iter().map(|job| job.name).collect();
+    /// assert_eq!(names, ["first", "second"]);
+    /// ```
     pub fn jobs(&self) -> JobStatus {
         let state = self.state();
         let running_jobs: Vec<Job> = state
@@ -335,6 +458,16 @@ fn epoch_seconds(time: SystemTime) -> u64 {
 }
 
 /// Keeps a tracked task running until dropped. See [`Health::track`].
+///
+/// ```
+/// use agentcore_server::Health;
+///
+/// let health = Health::new();
+/// let guard = health.track("download");
+/// assert_eq!(health.jobs().active_count, 1);
+/// drop(guard);
+/// assert_eq!(health.jobs().active_count, 0);
+/// ```
 #[must_use = "the task completes when the guard is dropped"]
 #[derive(Debug)]
 pub struct TaskGuard {
@@ -344,6 +477,15 @@ pub struct TaskGuard {
 
 impl TaskGuard {
     /// The task's id.
+    ///
+    /// ```
+    /// use agentcore_server::Health;
+    ///
+    /// let health = Health::new();
+    /// let guard = health.track("download");
+    /// assert!(health.complete_task(guard.id())); // completed early; the drop does nothing
+    /// drop(guard);
+    /// ```
     pub fn id(&self) -> TaskId {
         self.id
     }

@@ -28,11 +28,26 @@ use tracing_subscriber::util::{SubscriberInitExt, TryInitError};
 use tracing_subscriber::{EnvFilter, Layer};
 
 /// The span field naming the request id.
+///
+/// ```
+/// assert_eq!(agentcore_server::log::REQUEST_ID_FIELD, "requestId");
+/// ```
 pub const REQUEST_ID_FIELD: &str = "requestId";
 /// The span field naming the session id.
+///
+/// ```
+/// assert_eq!(agentcore_server::log::SESSION_ID_FIELD, "sessionId");
+/// ```
 pub const SESSION_ID_FIELD: &str = "sessionId";
 
 /// How log lines are written.
+///
+/// ```
+/// use agentcore_server::log::Format;
+///
+/// let format = Format::detect();
+/// assert!(matches!(format, Format::Json | Format::Text));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Format {
@@ -44,6 +59,15 @@ pub enum Format {
 
 impl Format {
     /// JSON in a container (`/.dockerenv` exists or `DOCKER_CONTAINER` is set), else text.
+    ///
+    /// ```
+    /// use agentcore_server::log::Format;
+    ///
+    /// let in_container = std::path::Path::new("/.dockerenv").exists()
+    ///     || std::env::var_os("DOCKER_CONTAINER").is_some_and(|v| !v.is_empty());
+    /// let expected = if in_container { Format::Json } else { Format::Text };
+    /// assert_eq!(Format::detect(), expected);
+    /// ```
     pub fn detect() -> Self {
         if crate::app::in_container() {
             Self::Json
@@ -64,6 +88,14 @@ pub fn init() -> Result<(), TryInitError> {
 }
 
 /// Installs the global subscriber with this format and writer.
+///
+/// ```
+/// use agentcore_server::log::{Format, init_with};
+///
+/// init_with(Format::Json, std::io::stderr).expect("the first subscriber");
+/// tracing::info!("ready");
+/// assert!(init_with(Format::Text, std::io::stderr).is_err()); // only one global subscriber
+/// ```
 pub fn init_with<W>(format: Format, writer: W) -> Result<(), TryInitError>
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,

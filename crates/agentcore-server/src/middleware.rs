@@ -33,6 +33,22 @@ use crate::{Body, BoxError};
 
 /// The app's HTTP service as layers see it. An error from a layer is answered with
 /// `500 {"error": message}`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use agentcore_server::{App, BoxError, middleware::AppService, testing::TestClient};
+///
+/// // A layer that refuses everything, written against `AppService`.
+/// let refuse = tower::layer::layer_fn(|_inner: AppService| {
+///     tower::service_fn(|_req: http::Request<hyper::body::Incoming>| async {
+///         Err::<http::Response<agentcore_server::Body>, BoxError>("closed for maintenance".into())
+///     })
+/// });
+/// let response = TestClient::new(App::new().layer(refuse)).ping().await;
+/// assert_eq!(response.status(), 500);
+/// # }
+/// ```
 pub type AppService = BoxCloneSyncService<Request<Incoming>, Response<Body>, BoxError>;
 
 /// A recorded `.layer(...)`, applied when the server starts.

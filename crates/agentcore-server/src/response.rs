@@ -21,15 +21,50 @@ pub mod marker {
     use std::marker::PhantomData;
 
     /// A `Serialize` value, answered as JSON.
+    ///
+    /// ```
+    /// use agentcore_server::IntoInvocationResponse;
+    /// use agentcore_server::response::marker::Json;
+    ///
+    /// let response = IntoInvocationResponse::<Json>::into_invocation_response(42);
+    /// assert_eq!(response.headers()["content-type"], "application/json");
+    /// ```
     #[derive(Debug)]
     pub struct Json;
     /// A `Stream`, answered as Server-Sent Events.
+    ///
+    /// ```
+    /// use agentcore_server::IntoInvocationResponse;
+    /// use agentcore_server::response::marker::{Json, Stream};
+    ///
+    /// let items = futures_util::stream::iter([1, 2]);
+    /// let response = IntoInvocationResponse::<Stream<Json>>::into_invocation_response(items);
+    /// assert_eq!(response.headers()["content-type"], "text/event-stream");
+    /// ```
     #[derive(Debug)]
     pub struct Stream<M>(PhantomData<M>);
     /// An `http::Response`, passed through.
+    ///
+    /// ```
+    /// use agentcore_server::IntoInvocationResponse;
+    /// use agentcore_server::response::marker::Http;
+    ///
+    /// let response = http::Response::builder().status(202).body(String::from("queued")).unwrap();
+    /// let response = IntoInvocationResponse::<Http>::into_invocation_response(response);
+    /// assert_eq!(response.status(), 202);
+    /// ```
     #[derive(Debug)]
     pub struct Http;
     /// A stream item that is a `Result`.
+    ///
+    /// ```
+    /// use agentcore_server::IntoInvocationResponse;
+    /// use agentcore_server::response::marker::{Fallible, Stream};
+    ///
+    /// let items = futures_util::stream::iter([Ok(1), Err("failed")]);
+    /// let response = IntoInvocationResponse::<Stream<Fallible>>::into_invocation_response(items);
+    /// assert_eq!(response.headers()["content-type"], "text/event-stream");
+    /// ```
     #[derive(Debug)]
     pub struct Fallible;
 }
@@ -51,6 +86,17 @@ pub mod marker {
 /// ```
 pub trait IntoInvocationResponse<M> {
     /// Turns the value into the HTTP response.
+    ///
+    /// ```
+    /// use agentcore_server::IntoInvocationResponse;
+    ///
+    /// let response = http::Response::builder()
+    ///     .status(http::StatusCode::CREATED)
+    ///     .body(String::from("made"))
+    ///     .unwrap()
+    ///     .into_invocation_response(); // passed through unchanged
+    /// assert_eq!(response.status(), http::StatusCode::CREATED);
+    /// ```
     fn into_invocation_response(self) -> Response<Body>;
 }
 

@@ -23,6 +23,19 @@ use crate::tracker::Tracker;
 use crate::{App, BoxError};
 
 /// Why the server could not run.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use agentcore_server::{App, ServeError};
+///
+/// let app = App::new().on_startup(|| async { Err::<(), _>("no model weights") });
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// let err = app.serve(listener).await.unwrap_err();
+/// assert!(matches!(err, ServeError::Startup(_)));
+/// assert_eq!(err.to_string(), "startup hook failed: no model weights");
+/// # }
+/// ```
 #[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum ServeError {
@@ -63,6 +76,18 @@ impl App {
     ///
     /// Handlers run on the runtime that calls this; the server itself on its own threads
     /// (see [`crate::offload`]).
+    ///
+    /// ```no_run
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), agentcore_server::ServeError> {
+    /// use agentcore_server::App;
+    ///
+    /// App::new()
+    ///     .entrypoint(|p: serde_json::Value| async move { Ok::<_, String>(p) })
+    ///     .run() // binds 0.0.0.0:8080 in a container, until SIGTERM
+    ///     .await
+    /// # }
+    /// ```
     pub async fn run(self) -> Result<(), ServeError> {
         let addr = self.bind_address();
         let parts = self.into_parts(Handle::current());
@@ -109,6 +134,22 @@ impl App {
 
     /// Like [`App::serve`], until `signal` completes; then stops accepting, lets in-flight
     /// work finish for up to the shutdown timeout and runs the shutdown hooks.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use agentcore_server::App;
+    ///
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// let server = tokio::spawn(App::new().serve_with_shutdown(listener, async {
+    ///     let _ = stopped.await;
+    /// }));
+    /// stop.send(()).unwrap();
+    /// server.await??; // stopped cleanly, shutdown hooks run
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn serve_with_shutdown(
         self,
         listener: TcpListener,

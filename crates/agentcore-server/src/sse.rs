@@ -47,6 +47,20 @@ pub struct Sse<S> {
 
 impl<S> Sse<S> {
     /// Answers `stream` as SSE.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, Sse, testing::TestClient};
+    /// use futures_util::stream;
+    ///
+    /// let app = App::new().entrypoint(|_: serde_json::Value| async {
+    ///     Ok::<_, String>(Sse::new(stream::iter(["thinking", "done"])))
+    /// });
+    /// let response = TestClient::new(app).invoke(&()).await;
+    /// assert_eq!(response.event_data::<String>(), ["thinking", "done"]);
+    /// # }
+    /// ```
     pub fn new(stream: S) -> Self {
         Self {
             stream,
@@ -55,6 +69,25 @@ impl<S> Sse<S> {
     }
 
     /// Sends a `: keep-alive` comment whenever the stream is silent for `every`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use agentcore_server::{App, Sse, testing::TestClient};
+    ///
+    /// let app = App::new().entrypoint(|_: serde_json::Value| async {
+    ///     let slow = futures_util::stream::once(async {
+    ///         tokio::time::sleep(Duration::from_millis(300)).await; // a long silence
+    ///         "answer"
+    ///     });
+    ///     Ok::<_, String>(Sse::new(slow).keep_alive(Duration::from_millis(100)))
+    /// });
+    /// let response = TestClient::new(app).invoke(&()).await;
+    /// assert!(response.text().starts_with(": keep-alive\n\n"));
+    /// assert_eq!(response.event_data::<String>(), ["answer"]); // comments are not events
+    /// # }
+    /// ```
     pub fn keep_alive(mut self, every: Duration) -> Self {
         self.keep_alive = Some(every);
         self
@@ -67,8 +100,25 @@ impl<S> Sse<S> {
 /// A stream of `Result<T, E>` where `E` is itself `Serialize` (such as `String`) fits
 /// both shapes and the compiler asks which: use an error type (any `std::error::Error`,
 /// [`crate::HttpError`], `Box<dyn Error>`) instead.
+///
+/// ```
+/// use agentcore_server::sse::SseItem;
+///
+/// let event = SseItem::into_event(serde_json::json!({ "token": "hi" })).unwrap();
+/// assert_eq!(&event[..], b"data: {\"token\":\"hi\"}\n\n");
+/// let error: Result<u8, std::io::Error> = Err(std::io::Error::other("model down"));
+/// let ended = error.into_event().unwrap_err(); // the agent error event ends the stream
+/// assert_eq!((ended.error.as_str(), ended.error_type.as_str()), ("model down", "Error"));
+/// ```
 pub trait SseItem<M> {
     /// The event's bytes, or the error event that ends the stream.
+    ///
+    /// ```
+    /// use agentcore_server::sse::SseItem;
+    ///
+    /// let event = Ok::<_, std::io::Error>("chunk").into_event().unwrap();
+    /// assert_eq!(&event[..], b"data: \"chunk\"\n\n");
+    /// ```
     fn into_event(self) -> Result<Bytes, AgentErrorEvent>;
 }
 

@@ -46,6 +46,17 @@ const DUPLEX_BUFFER_BYTES: usize = 64 * 1024;
 
 /// Calls an [`App`] in-process. Build it inside a tokio runtime: handlers run on it.
 /// Lifespan hooks do not run.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use agentcore_server::{App, testing::TestClient};
+///
+/// let client = TestClient::new(App::new());
+/// let other = client.clone(); // clones share the app
+/// assert_eq!(other.ping().await.status(), 200);
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct TestClient {
     dispatch: Dispatch,
@@ -58,6 +69,17 @@ impl std::fmt::Debug for TestClient {
 }
 
 /// A buffered response.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use agentcore_server::{App, testing::TestClient};
+///
+/// let response = TestClient::new(App::new()).ping().await;
+/// assert_eq!(response.status(), 200);
+/// assert_eq!(response.headers()["content-type"], "application/json");
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct TestResponse {
     status: StatusCode,
@@ -67,21 +89,64 @@ pub struct TestResponse {
 
 impl TestResponse {
     /// The status.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    ///
+    /// // No entrypoint: invocations fail with 500.
+    /// let response = TestClient::new(App::new()).invoke(&serde_json::json!({})).await;
+    /// assert_eq!(response.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
+    /// # }
+    /// ```
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
     /// The headers.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    ///
+    /// let response = TestClient::new(App::new()).ping().await;
+    /// assert_eq!(response.headers()[http::header::CONTENT_TYPE], "application/json");
+    /// # }
+    /// ```
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }
 
     /// The body.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    ///
+    /// let app = App::new().entrypoint(|_: serde_json::Value| async { Ok::<_, String>(vec![1, 2]) });
+    /// let response = TestClient::new(app).invoke(&()).await;
+    /// assert_eq!(&response.bytes()[..], b"[1,2]");
+    /// # }
+    /// ```
     pub fn bytes(&self) -> &Bytes {
         &self.body
     }
 
     /// The body as text (lossy UTF-8).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    ///
+    /// let app = App::new().entrypoint(|_: serde_json::Value| async { Ok::<_, String>("hi") });
+    /// let response = TestClient::new(app).invoke(&()).await;
+    /// assert_eq!(response.text(), "\"hi\"");
+    /// # }
+    /// ```
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
@@ -90,6 +155,18 @@ impl TestResponse {
     ///
     /// # Panics
     /// When the body is not that JSON: this is a test helper.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    /// use serde_json::{Value, json};
+    ///
+    /// let app = App::new().entrypoint(|p: Value| async move { Ok::<_, String>(json!({ "got": p })) });
+    /// let response = TestClient::new(app).invoke(&json!(7)).await;
+    /// assert_eq!(response.json::<Value>(), json!({ "got": 7 }));
+    /// # }
+    /// ```
     pub fn json<T: DeserializeOwned>(&self) -> T {
         serde_json::from_slice(&self.body).unwrap_or_else(|err| {
             panic!("the body is not the expected JSON ({err}): {}", self.text())
@@ -100,6 +177,20 @@ impl TestResponse {
     ///
     /// # Panics
     /// When an event exceeds the decoder's limit.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    /// use futures_util::stream;
+    ///
+    /// let app = App::new().entrypoint(|_: serde_json::Value| async {
+    ///     Ok::<_, String>(stream::iter(["a", "b"]))
+    /// });
+    /// let events = TestClient::new(app).invoke(&()).await.events();
+    /// assert_eq!(events.iter().map(|e| e.data.as_str()).collect::<Vec<_>>(), ["\"a\"", "\"b\""]);
+    /// # }
+    /// ```
     pub fn events(&self) -> Vec<SseEvent> {
         let mut decoder = SseDecoder::new();
         decoder
@@ -109,6 +200,20 @@ impl TestResponse {
     }
 
     /// The data of each event, parsed as JSON.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    /// use futures_util::stream;
+    ///
+    /// let app = App::new().entrypoint(|_: serde_json::Value| async {
+    ///     Ok::<_, String>(stream::iter([1, 2, 3]))
+    /// });
+    /// let response = TestClient::new(app).invoke(&()).await;
+    /// assert_eq!(response.event_data::<u32>(), [1, 2, 3]);
+    /// # }
+    /// ```
     pub fn event_data<T: DeserializeOwned>(&self) -> Vec<T> {
         self.events()
             .iter()
@@ -129,6 +234,16 @@ impl TestClient {
     ///
     /// # Panics
     /// Outside a tokio runtime.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    ///
+    /// let client = TestClient::new(App::new());
+    /// assert_eq!(client.ping().await.status(), 200);
+    /// # }
+    /// ```
     pub fn new(app: App) -> Self {
         let parts = app.into_parts(tokio::runtime::Handle::current());
         Self {
@@ -137,11 +252,37 @@ impl TestClient {
     }
 
     /// `POST /invocations` with `payload` as JSON.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    /// use serde_json::{Value, json};
+    ///
+    /// let app = App::new().entrypoint(|p: Value| async move { Ok::<_, String>(p) });
+    /// let response = TestClient::new(app).invoke(&json!({ "prompt": "hi" })).await;
+    /// assert_eq!(response.json::<Value>()["prompt"], "hi");
+    /// # }
+    /// ```
     pub async fn invoke<T: Serialize + ?Sized>(&self, payload: &T) -> TestResponse {
         self.invoke_with_session(payload, None).await
     }
 
     /// `POST /invocations` with `payload` as JSON and a session id header.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, RequestContext, testing::TestClient};
+    /// use serde_json::Value;
+    ///
+    /// let app = App::new().entrypoint(|_: Value, ctx: RequestContext| async move {
+    ///     Ok::<_, String>(ctx.session_id)
+    /// });
+    /// let response = TestClient::new(app).invoke_with_session(&(), Some("s-1")).await;
+    /// assert_eq!(response.json::<Option<String>>().as_deref(), Some("s-1"));
+    /// # }
+    /// ```
     pub async fn invoke_with_session<T: Serialize + ?Sized>(
         &self,
         payload: &T,
@@ -159,6 +300,18 @@ impl TestClient {
     }
 
     /// `GET /ping`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, PingStatus, testing::TestClient};
+    /// use serde_json::Value;
+    ///
+    /// let app = App::new().ping(|| PingStatus::HealthyBusy);
+    /// let response = TestClient::new(app).ping().await;
+    /// assert_eq!(response.json::<Value>()["status"], "HealthyBusy");
+    /// # }
+    /// ```
     pub async fn ping(&self) -> TestResponse {
         let request = Request::builder()
             .method(Method::GET)
@@ -171,6 +324,18 @@ impl TestClient {
     ///
     /// # Panics
     /// When the in-memory connection fails (a bug in the server, worth a failing test).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    /// use bytes::Bytes;
+    ///
+    /// let client = TestClient::new(App::new());
+    /// let response = client.request(http::Request::get("/nowhere").body(Bytes::new()).unwrap()).await;
+    /// assert_eq!(response.status(), 404);
+    /// # }
+    /// ```
     pub async fn request(&self, request: Request<Bytes>) -> TestResponse {
         let io = self.connect();
         let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
@@ -200,6 +365,22 @@ impl TestClient {
     }
 
     /// Opens `/ws` with these extra headers (e.g. the session id).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    ///
+    /// let app = App::new().websocket(|upgrade, ctx| async move {
+    ///     let mut socket = upgrade.accept().await?;
+    ///     socket.send_json(&ctx.session_id).await
+    /// });
+    /// let client = TestClient::new(app);
+    /// let headers = [("x-amzn-bedrock-agentcore-runtime-session-id", "s-1")];
+    /// let mut ws = client.websocket(&headers).await.unwrap();
+    /// assert_eq!(ws.recv_json::<String>().await, Ok("s-1".to_owned()));
+    /// # }
+    /// ```
     pub async fn websocket(&self, headers: &[(&str, &str)]) -> Result<TestWebSocket, BoxError> {
         let mut request = "ws://test/ws".into_client_request()?;
         for (name, value) in headers {
@@ -231,6 +412,17 @@ impl TestClient {
 }
 
 /// The client side of an in-process WebSocket.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use agentcore_server::{App, testing::TestClient};
+///
+/// // Without a WebSocket handler, upgrades are refused.
+/// let client = TestClient::new(App::new());
+/// assert!(client.websocket(&[]).await.is_err());
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct TestWebSocket {
     stream: WebSocketStream<DuplexStream>,
@@ -238,11 +430,46 @@ pub struct TestWebSocket {
 
 impl TestWebSocket {
     /// Sends a message.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient, ws::Message};
+    ///
+    /// let app = App::new().websocket(|upgrade, _| async move {
+    ///     let mut socket = upgrade.accept().await?;
+    ///     let n = socket.recv().await?.map_or(0, |m| m.len());
+    ///     socket.send_json(&n).await
+    /// });
+    /// let client = TestClient::new(app); // keep it: dropping it stops the app
+    /// let mut ws = client.websocket(&[]).await.unwrap();
+    /// ws.send(Message::binary(vec![0u8; 3])).await.unwrap();
+    /// assert_eq!(ws.recv_json::<usize>().await, Ok(3));
+    /// # }
+    /// ```
     pub async fn send(&mut self, message: Message) -> Result<(), BoxError> {
         Ok(self.stream.send(message).await?)
     }
 
     /// Sends a value as a JSON text message.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    /// use serde_json::{Value, json};
+    ///
+    /// let app = App::new().websocket(|upgrade, _| async move {
+    ///     let mut socket = upgrade.accept().await?;
+    ///     let value: Option<Value> = socket.recv_json().await?;
+    ///     socket.send_json(&json!({ "echo": value })).await
+    /// });
+    /// let client = TestClient::new(app); // keep it: dropping it stops the app
+    /// let mut ws = client.websocket(&[]).await.unwrap();
+    /// ws.send_json(&json!([1, 2])).await.unwrap();
+    /// assert_eq!(ws.recv_json::<Value>().await, Ok(json!({ "echo": [1, 2] })));
+    /// # }
+    /// ```
     pub async fn send_json<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), BoxError> {
         self.send(Message::text(serde_json::to_string(value)?))
             .await
@@ -250,6 +477,21 @@ impl TestWebSocket {
 
     /// The next text or binary message, or `Err(code)` with the server's close code
     /// (`None` when the stream ended without one).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient, ws::Message};
+    ///
+    /// let app = App::new().websocket(|upgrade, _| async move {
+    ///     upgrade.accept().await?.send_text("bye").await // then the handler ends
+    /// });
+    /// let client = TestClient::new(app); // keep it: dropping it stops the app
+    /// let mut ws = client.websocket(&[]).await.unwrap();
+    /// assert_eq!(ws.recv().await, Ok(Message::text("bye")));
+    /// assert_eq!(ws.recv().await, Err(Some(1000))); // closed normally
+    /// # }
+    /// ```
     pub async fn recv(&mut self) -> Result<Message, Option<u16>> {
         while let Some(message) = self.stream.next().await {
             match message {
@@ -270,6 +512,20 @@ impl TestWebSocket {
     ///
     /// # Panics
     /// When the message is not that JSON.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    ///
+    /// let app = App::new().websocket(|upgrade, _| async move {
+    ///     upgrade.accept().await?.send_json(&[1, 2, 3]).await
+    /// });
+    /// let client = TestClient::new(app); // keep it: dropping it stops the app
+    /// let mut ws = client.websocket(&[]).await.unwrap();
+    /// assert_eq!(ws.recv_json::<Vec<u8>>().await, Ok(vec![1, 2, 3]));
+    /// # }
+    /// ```
     pub async fn recv_json<T: DeserializeOwned>(&mut self) -> Result<T, Option<u16>> {
         let message = self.recv().await?;
         let parsed = serde_json::from_slice(&message.into_data());
@@ -277,6 +533,23 @@ impl TestWebSocket {
     }
 
     /// Closes normally (1000).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient, ws::WebSocketError};
+    ///
+    /// let app = App::new().websocket(|upgrade, _| async move {
+    ///     let mut socket = upgrade.accept().await?;
+    ///     while socket.recv().await?.is_some() {} // until the client closes
+    ///     Ok::<_, WebSocketError>(())
+    /// });
+    /// let client = TestClient::new(app); // keep it: dropping it stops the app
+    /// let mut ws = client.websocket(&[]).await.unwrap();
+    /// ws.close().await.unwrap();
+    /// assert_eq!(ws.recv().await, Err(None)); // closed: no more messages, no code
+    /// # }
+    /// ```
     pub async fn close(&mut self) -> Result<(), BoxError> {
         Ok(self.stream.close(None).await?)
     }

@@ -35,10 +35,23 @@ use crate::serve::shutting_down;
 use crate::{Body, BoxError, RequestContext, log};
 
 /// The default largest WebSocket message: 64 MiB.
+///
+/// ```
+/// assert_eq!(agentcore_server::ws::DEFAULT_MAX_MESSAGE_BYTES, 64 * 1024 * 1024);
+/// ```
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 64 << 20;
 /// The default largest WebSocket frame: 16 MiB.
+///
+/// ```
+/// assert_eq!(agentcore_server::ws::DEFAULT_MAX_FRAME_BYTES, 16 * 1024 * 1024);
+/// ```
 pub const DEFAULT_MAX_FRAME_BYTES: usize = 16 << 20;
 /// How long a closing handshake waits for the peer's close frame.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(agentcore_server::ws::CLOSE_TIMEOUT, Duration::from_secs(5));
+/// ```
 pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 type Stream = WebSocketStream<TokioIo<Upgraded>>;
@@ -52,6 +65,15 @@ pub(crate) type DynWebSocketHandler = Arc<
 >;
 
 /// Why a WebSocket operation failed.
+///
+/// ```
+/// use agentcore_server::{BoxError, ws::WebSocketError};
+///
+/// let err = WebSocketError::Closed;
+/// assert_eq!(err.to_string(), "the WebSocket is closed");
+/// let boxed: BoxError = err.into(); // what a handler's `?` does
+/// assert!(boxed.is::<WebSocketError>());
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WebSocketError {
@@ -99,6 +121,21 @@ impl std::fmt::Debug for WebSocketUpgrade {
 
 impl WebSocketUpgrade {
     /// Accepts the upgrade (`101 Switching Protocols`) and returns the socket.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    ///
+    /// let app = App::new().websocket(|upgrade, _| async move {
+    ///     let mut socket = upgrade.accept().await?;
+    ///     socket.send_text("welcome").await
+    /// });
+    /// let client = TestClient::new(app);
+    /// let mut ws = client.websocket(&[]).await.unwrap();
+    /// assert_eq!(ws.recv().await.unwrap().into_text().unwrap(), "welcome");
+    /// # }
+    /// ```
     pub async fn accept(self) -> Result<WebSocket, WebSocketError> {
         let response = Response::builder()
             .status(StatusCode::SWITCHING_PROTOCOLS)
@@ -124,6 +161,23 @@ impl WebSocketUpgrade {
     }
 
     /// Refuses the upgrade with `status` and `{"error": reason}`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    /// use http::StatusCode;
+    ///
+    /// let app = App::new().websocket(|upgrade, ctx| async move {
+    ///     if ctx.session_id.is_none() {
+    ///         upgrade.reject(StatusCode::UNAUTHORIZED, "a session is required");
+    ///     }
+    ///     Ok::<_, agentcore_server::BoxError>(())
+    /// });
+    /// let client = TestClient::new(app);
+    /// assert!(client.websocket(&[]).await.is_err()); // the handshake got 401
+    /// # }
+    /// ```
     pub fn reject(self, status: StatusCode, reason: &str) {
         decide(&self.decision, error_json(status, reason));
     }
@@ -141,6 +195,22 @@ fn decide(decision: &Decision, response: Response<Body>) {
 
 /// An accepted WebSocket. Dropping it hands it back to the server, which closes it with
 /// 1000 when the handler ended well and 1011 when it failed.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use agentcore_server::{App, testing::TestClient};
+///
+/// let app = App::new().websocket(|upgrade, _| async move {
+///     let socket = upgrade.accept().await?;
+///     drop(socket); // handed back; closed with 1000 once the handler returns `Ok`
+///     Ok::<_, agentcore_server::BoxError>(())
+/// });
+/// let client = TestClient::new(app);
+/// let mut ws = client.websocket(&[]).await.unwrap();
+/// assert_eq!(ws.recv().await, Err(Some(1000)));
+/// # }
+/// ```
 pub struct WebSocket {
     stream: Option<Stream>,
     closed: bool,
@@ -164,6 +234,25 @@ impl std::fmt::Debug for WebSocket {
 impl WebSocket {
     /// The next text or binary message; `None` once the socket is closed (by the peer, or
     /// with 1001 because the server is shutting down). Pings and pongs are handled here.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient, ws::Message};
+    ///
+    /// let app = App::new().websocket(|upgrade, _| async move {
+    ///     let mut socket = upgrade.accept().await?;
+    ///     while let Some(message) = socket.recv().await? {
+    ///         socket.send(message).await?; // echo
+    ///     }
+    ///     Ok::<_, agentcore_server::BoxError>(())
+    /// });
+    /// let client = TestClient::new(app);
+    /// let mut ws = client.websocket(&[]).await.unwrap();
+    /// ws.send(Message::text("ping?")).await.unwrap();
+    /// assert_eq!(ws.recv().await, Ok(Message::text("ping?")));
+    /// # }
+    /// ```
     pub async fn recv(&mut self) -> Result<Option<Message>, WebSocketError> {
         loop {
             let Some(stream) = self.stream.as_mut().filter(|_| !self.closed) else {
@@ -210,6 +299,26 @@ impl WebSocket {
     }
 
     /// The next message parsed as JSON (text or binary); `None` once closed.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    /// use serde_json::json;
+    ///
+    /// let app = App::new().websocket(|upgrade, _| async move {
+    ///     let mut socket = upgrade.accept().await?;
+    ///     while let Some(numbers) = socket.recv_json::<Vec<i64>>().await? {
+    ///         socket.send_json(&numbers.iter().sum::<i64>()).await?;
+    ///     }
+    ///     Ok::<_, agentcore_server::BoxError>(())
+    /// });
+    /// let client = TestClient::new(app);
+    /// let mut ws = client.websocket(&[]).await.unwrap();
+    /// ws.send_json(&json!([1, 2, 3])).await.unwrap();
+    /// assert_eq!(ws.recv_json::<i64>().await, Ok(6));
+    /// # }
+    /// ```
     pub async fn recv_json<T: DeserializeOwned>(&mut self) -> Result<Option<T>, WebSocketError> {
         let parsed = match self.recv().await? {
             Some(Message::Text(text)) => serde_json::from_str(text.as_str()),
@@ -220,6 +329,20 @@ impl WebSocket {
     }
 
     /// Sends a message.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient, ws::Message};
+    ///
+    /// let app = App::new().websocket(|upgrade, _| async move {
+    ///     upgrade.accept().await?.send(Message::text("hello")).await
+    /// });
+    /// let client = TestClient::new(app);
+    /// let mut ws = client.websocket(&[]).await.unwrap();
+    /// assert_eq!(ws.recv().await, Ok(Message::text("hello")));
+    /// # }
+    /// ```
     pub async fn send(&mut self, message: Message) -> Result<(), WebSocketError> {
         let stream = self
             .stream
@@ -230,16 +353,59 @@ impl WebSocket {
     }
 
     /// Sends a text message.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient, ws::Message};
+    ///
+    /// let app = App::new().websocket(|upgrade, ctx| async move {
+    ///     upgrade.accept().await?.send_text(format!("request {}", ctx.request_id)).await
+    /// });
+    /// let client = TestClient::new(app);
+    /// let mut ws = client.websocket(&[("x-amzn-bedrock-agentcore-runtime-request-id", "r-9")]).await.unwrap();
+    /// assert_eq!(ws.recv().await, Ok(Message::text("request r-9")));
+    /// # }
+    /// ```
     pub async fn send_text(&mut self, text: impl Into<String>) -> Result<(), WebSocketError> {
         self.send(Message::text(text.into())).await
     }
 
     /// Sends a binary message.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    ///
+    /// let app = App::new().websocket(|upgrade, _| async move {
+    ///     upgrade.accept().await?.send_binary(vec![0xCA, 0xFE]).await
+    /// });
+    /// let client = TestClient::new(app);
+    /// let mut ws = client.websocket(&[]).await.unwrap();
+    /// assert_eq!(&ws.recv().await.unwrap().into_data()[..], [0xCA, 0xFE]);
+    /// # }
+    /// ```
     pub async fn send_binary(&mut self, bytes: impl Into<Bytes>) -> Result<(), WebSocketError> {
         self.send(Message::Binary(bytes.into())).await
     }
 
     /// Sends a value as a JSON text message.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    /// use serde_json::{Value, json};
+    ///
+    /// let app = App::new().websocket(|upgrade, _| async move {
+    ///     upgrade.accept().await?.send_json(&json!({ "type": "ready" })).await
+    /// });
+    /// let client = TestClient::new(app);
+    /// let mut ws = client.websocket(&[]).await.unwrap();
+    /// assert_eq!(ws.recv_json::<Value>().await, Ok(json!({ "type": "ready" })));
+    /// # }
+    /// ```
     pub async fn send_json<T: Serialize + ?Sized>(
         &mut self,
         value: &T,
@@ -250,6 +416,22 @@ impl WebSocket {
 
     /// Closes with `code` and `reason`, waiting (at most [`CLOSE_TIMEOUT`]) for the peer's
     /// close frame. Closing a closed socket does nothing.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    ///
+    /// let app = App::new().websocket(|upgrade, _| async move {
+    ///     let mut socket = upgrade.accept().await?;
+    ///     socket.close(4000, "done for today").await?;
+    ///     socket.close(4001, "").await // already closed: does nothing
+    /// });
+    /// let client = TestClient::new(app);
+    /// let mut ws = client.websocket(&[]).await.unwrap();
+    /// assert_eq!(ws.recv().await, Err(Some(4000)));
+    /// # }
+    /// ```
     pub async fn close(&mut self, code: u16, reason: &str) -> Result<(), WebSocketError> {
         let Some(stream) = self.stream.as_mut().filter(|_| !self.closed) else {
             return Ok(());
@@ -259,6 +441,27 @@ impl WebSocket {
     }
 
     /// Whether the socket is closed.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use agentcore_server::{App, testing::TestClient};
+    ///
+    /// let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    /// let app = App::new().websocket(move |upgrade, _| {
+    ///     let tx = tx.clone();
+    ///     async move {
+    ///         let mut socket = upgrade.accept().await?;
+    ///         while socket.recv().await?.is_some() {}
+    ///         tx.send(socket.is_closed()).ok();
+    ///         Ok::<_, agentcore_server::BoxError>(())
+    ///     }
+    /// });
+    /// let client = TestClient::new(app);
+    /// client.websocket(&[]).await.unwrap().close().await.unwrap();
+    /// assert_eq!(rx.recv().await, Some(true)); // closed by the peer
+    /// # }
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.closed
     }
