@@ -17,7 +17,6 @@
 use std::fmt::{self, Write as _};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::{Map, Value};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber, span};
 use tracing_subscriber::fmt::format::Writer;
@@ -217,38 +216,53 @@ where
         for (name, value) in &fields.other {
             let _ = write!(message, " {name}={value}");
         }
-        let mut line = Map::new();
-        line.insert("timestamp".into(), timestamp(SystemTime::now()).into());
-        line.insert("level".into(), level_name(*metadata.level()).into());
-        line.insert("message".into(), message.into());
-        line.insert("logger".into(), metadata.target().into());
-        if let Some(request_id) = ids.request_id {
-            line.insert("requestId".into(), request_id.into());
-        }
-        if let Some(session_id) = ids.session_id {
-            line.insert("sessionId".into(), session_id.into());
-        }
-        if *metadata.level() == Level::ERROR || fields.error_type.is_some() {
-            if let Some(error_type) = fields.error_type {
-                line.insert("errorType".into(), error_type.into());
-            }
-            if let Some(error_message) = fields.error_message {
-                line.insert("errorMessage".into(), error_message.into());
-            }
-            let trace: Vec<Value> = fields
-                .stack_trace
-                .as_deref()
-                .map(|t| t.lines().map(Value::from).collect())
-                .unwrap_or_default();
-            line.insert("stackTrace".into(), trace.into());
-            let location = match (metadata.file(), metadata.line()) {
+        let is_error = *metadata.level() == Level::ERROR || fields.error_type.is_some();
+        let line = LogLine {
+            timestamp: timestamp(SystemTime::now()),
+            level: level_name(*metadata.level()),
+            message,
+            logger: metadata.target(),
+            request_id: ids.request_id,
+            session_id: ids.session_id,
+            error_type: fields.error_type,
+            error_message: fields.error_message,
+            stack_trace: is_error.then(|| {
+                fields
+                    .stack_trace
+                    .as_deref()
+                    .map(|t| t.lines().map(str::to_owned).collect())
+                    .unwrap_or_default()
+            }),
+            location: is_error.then(|| match (metadata.file(), metadata.line()) {
                 (Some(file), Some(line)) => format!("{file}:{line}"),
                 _ => metadata.target().to_owned(),
-            };
-            line.insert("location".into(), location.into());
-        }
-        writeln!(writer, "{}", Value::Object(line))
+            }),
+        };
+        let json = serde_json::to_string(&line).map_err(|_| fmt::Error)?;
+        writeln!(writer, "{json}")
     }
+}
+
+/// One log line, its keys in the contract's order whatever serde_json's map type is.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogLine<'a> {
+    timestamp: String,
+    level: &'static str,
+    message: String,
+    logger: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stack_trace: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<String>,
 }
 
 fn level_name(level: Level) -> &'static str {

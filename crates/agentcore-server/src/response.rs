@@ -143,15 +143,32 @@ pub fn error_response(error: BoxError) -> Response<Body> {
 
 /// `status` with `{"error": message}`.
 pub(crate) fn error_json(status: StatusCode, message: &str) -> Response<Body> {
-    json_value(status, &serde_json::json!({ "error": message }))
+    json_value(
+        status,
+        &ErrorBody {
+            error: message,
+            details: None,
+        },
+    )
 }
 
 /// `status` with `{"error": error, "details": details}`.
 pub(crate) fn error_details(status: StatusCode, error: &str, details: &str) -> Response<Body> {
     json_value(
         status,
-        &serde_json::json!({ "error": error, "details": details }),
+        &ErrorBody {
+            error,
+            details: Some(details),
+        },
     )
+}
+
+/// The error body of the contract, `error` first.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a str>,
 }
 
 pub(crate) fn json_value<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Body> {

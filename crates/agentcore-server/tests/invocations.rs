@@ -70,6 +70,13 @@ async fn invalid_input_gets_typed_400s() {
             "{json}"
         );
         assert_eq!(json.as_object().unwrap().len(), 2);
+        assert!(
+            reply
+                .text()
+                .starts_with(&format!("{{\"error\":\"{error}\",\"details\":")),
+            "{}",
+            reply.text()
+        );
     }
 }
 

@@ -114,6 +114,37 @@ async fn json_lines_carry_ids_and_never_secrets() {
     assert_eq!(failed["sessionId"], SESSION);
 
     let text = captured.text();
+    // The contract's key order, whatever serde_json's map type is in this build.
+    let keys_in_order = |line: &str, keys: &[&str]| {
+        let positions: Vec<usize> = keys
+            .iter()
+            .map(|k| {
+                line.find(&format!("\"{k}\":"))
+                    .unwrap_or_else(|| panic!("{k} missing: {line}"))
+            })
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{line}");
+    };
+    let error_line = text
+        .lines()
+        .find(|l| l.contains("Invocation failed"))
+        .unwrap();
+    assert!(error_line.starts_with("{\"timestamp\":"), "{error_line}");
+    keys_in_order(
+        error_line,
+        &[
+            "timestamp",
+            "level",
+            "message",
+            "logger",
+            "requestId",
+            "sessionId",
+            "errorType",
+            "errorMessage",
+            "stackTrace",
+            "location",
+        ],
+    );
     for secret in [
         "SECRET-PAYLOAD",
         "SECRET-RESPONSE",
