@@ -78,6 +78,15 @@ async fn ping_answers_while_every_handler_thread_is_blocked() {
 /// Counts its own drops.
 struct DropFlag(Arc<AtomicUsize>);
 
+/// Waits (5 s at most) until a `DropFlag` on `dropped` has been dropped.
+async fn wait_dropped(dropped: &AtomicUsize, failure: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while dropped.load(Ordering::SeqCst) == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "{failure}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 impl Drop for DropFlag {
     fn drop(&mut self) {
         self.0.fetch_add(1, Ordering::SeqCst);
@@ -117,14 +126,7 @@ async fn a_client_that_disconnects_mid_stream_drops_the_producer() {
     }
     assert_eq!(dropped.load(Ordering::SeqCst), 0);
     drop(socket);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while dropped.load(Ordering::SeqCst) == 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the producer was not dropped"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_dropped(&dropped, "the producer was not dropped").await;
     // Others are not stalled.
     assert_eq!(server.ping().await["status"], "Healthy");
 }
@@ -149,14 +151,7 @@ async fn a_client_that_disconnects_cancels_its_handler() {
         .unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     drop(socket);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while dropped.load(Ordering::SeqCst) == 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the handler was not cancelled"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_dropped(&dropped, "the handler was not cancelled").await;
 }
 
 #[tokio::test]
