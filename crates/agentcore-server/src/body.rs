@@ -9,7 +9,7 @@ use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
 use http_body_util::combinators::UnsyncBoxBody;
 
-use crate::BoxError;
+use crate::error::BoxError;
 
 /// The body of every response the server sends: buffered bytes, an SSE stream, or the
 /// body of an `http::Response` a handler returned.

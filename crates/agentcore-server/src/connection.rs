@@ -1,144 +1,116 @@
-//! One accepted connection: served by hyper, watched for the header-read and idle
-//! timeouts, counted against the connection limit.
+//! One placed connection: served by hyper, watched for the header-read and idle
+//! timeouts, closed when its slot is evicted, drained on shutdown. Its streamed responses
+//! end cleanly when the drain is cut.
 
+use std::convert::Infallible;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
-use std::time::Duration;
 
+use agentcore_contract::sse::{AgentErrorEvent, data_event};
 use bytes::Bytes;
+use http::header::{CONTENT_TYPE, UPGRADE};
+use http::{Request, Response};
 use http_body::Frame;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
-use tokio::time::Instant;
+use tokio_util::sync::WaitForCancellationFutureOwned;
 
-use crate::{Body, BoxError};
+use crate::activity::{Activity, Timeouts};
+use crate::body::Body;
+use crate::error::BoxError;
+use crate::routes::Dispatch;
+use crate::shutdown::Shutdown;
+use crate::slots::{Lease, SharedLease};
 
-/// The connection limits, as configured on the app.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Limits {
-    pub(crate) header_read_timeout: Duration,
-    pub(crate) idle_timeout: Duration,
+/// The `error_type` of the event that ends an SSE stream cut by the shutdown.
+const SHUTDOWN_ERROR_TYPE: &str = "Shutdown";
+/// Its `error`.
+const SHUTDOWN_ERROR: &str = "the agent is shutting down";
+
+/// What serving a connection needs; cloned into each connection's task.
+#[derive(Clone)]
+pub(crate) struct Serving {
+    pub(crate) dispatch: Dispatch,
+    pub(crate) builder: auto::Builder<TokioExecutor>,
+    pub(crate) timeouts: Timeouts,
+    pub(crate) shutdown: Shutdown,
 }
 
-/// What the watcher learns from the connection's reads and requests. Plain atomics: the
-/// hot path (a read, a request) never takes a lock or wakes the watcher, which instead
-/// wakes at least every header-read timeout to look.
-pub(crate) struct Activity {
-    /// The clock's zero for the instants below, kept as nanoseconds (0: none).
-    epoch: Instant,
-    in_flight: AtomicUsize,
-    /// When the first byte of a request head arrived while no request was in flight.
-    head_started: AtomicU64,
-    /// When the connection last became idle (no request in flight).
-    idle_since: AtomicU64,
-}
+impl Serving {
+    pub(crate) fn new(dispatch: Dispatch, timeouts: Timeouts, shutdown: Shutdown) -> Self {
+        Self {
+            dispatch,
+            builder: auto::Builder::new(TokioExecutor::new()),
+            timeouts,
+            shutdown,
+        }
+    }
 
-/// Why the watcher ends a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Expiry {
-    /// A request head did not arrive in time.
-    HeaderRead,
-    /// No request for too long.
-    Idle,
-}
-
-impl Activity {
-    pub(crate) fn new() -> Arc<Self> {
-        let activity = Self {
-            epoch: Instant::now(),
-            in_flight: AtomicUsize::new(0),
-            head_started: AtomicU64::new(0),
-            idle_since: AtomicU64::new(0),
+    /// Serves one connection until it ends, a timeout expires, its slot is evicted, or
+    /// the drain closes it.
+    pub(crate) async fn serve<S>(self, stream: S, activity: Arc<Activity>, lease: Lease)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let lease = Arc::new(lease);
+        let io = TokioIo::new(Watched::new(stream, Arc::clone(&activity)));
+        let service = {
+            let dispatch = self.dispatch.clone();
+            let activity = Arc::clone(&activity);
+            let lease = Arc::clone(&lease);
+            let shutdown = self.shutdown.clone();
+            service_fn(move |mut request: Request<hyper::body::Incoming>| {
+                activity.request_started();
+                if request.headers().contains_key(UPGRADE) {
+                    // A WebSocket keeps the slot after this connection's task ends.
+                    request
+                        .extensions_mut()
+                        .insert(SharedLease(Arc::clone(&lease)));
+                }
+                let dispatch = dispatch.clone();
+                let activity = Arc::clone(&activity);
+                let shutdown = shutdown.clone();
+                async move {
+                    let response = dispatch.call(request).await;
+                    Ok::<_, Infallible>(ConnectionBody::track(response, activity, &shutdown))
+                }
+            })
         };
-        activity.idle_since.store(activity.now(), Ordering::Relaxed);
-        Arc::new(activity)
-    }
-
-    /// Nanoseconds since the epoch, never 0.
-    fn now(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_nanos())
-            .unwrap_or(u64::MAX)
-            .max(1)
-    }
-
-    fn at(&self, nanos: u64) -> Instant {
-        self.epoch + Duration::from_nanos(nanos)
-    }
-
-    fn bytes_read(&self) {
-        if self.in_flight.load(Ordering::Acquire) == 0
-            && self.head_started.load(Ordering::Relaxed) == 0
-        {
-            self.head_started.store(self.now(), Ordering::Release);
+        let connection = self.builder.serve_connection_with_upgrades(io, service);
+        let mut connection = std::pin::pin!(connection);
+        // A connection error concerns that client only (reset, malformed request); an
+        // expired timeout or an eviction drops the connection.
+        tokio::select! {
+            _ = connection.as_mut() => return,
+            _ = activity.expired(self.timeouts) => return,
+            () = lease.evicted() => return,
+            () = self.shutdown.draining() => connection.as_mut().graceful_shutdown(),
         }
-    }
-
-    pub(crate) fn request_started(&self) {
-        self.in_flight.fetch_add(1, Ordering::AcqRel);
-        self.head_started.store(0, Ordering::Release);
-    }
-
-    pub(crate) fn request_finished(&self) {
-        self.idle_since.store(self.now(), Ordering::Release);
-        self.in_flight.fetch_sub(1, Ordering::AcqRel);
-    }
-
-    /// The limit that has expired at `now`, if any.
-    fn expired_at(&self, limits: Limits, now: Instant) -> Option<Expiry> {
-        if self.in_flight.load(Ordering::Acquire) > 0 {
-            return None;
-        }
-        match self.head_started.load(Ordering::Acquire) {
-            0 => (now >= self.at(self.idle_since.load(Ordering::Acquire)) + limits.idle_timeout)
-                .then_some(Expiry::Idle),
-            head => {
-                (now >= self.at(head) + limits.header_read_timeout).then_some(Expiry::HeaderRead)
-            }
-        }
-    }
-
-    /// When to look next: the pending deadline, but at least every header-read timeout
-    /// (a head that starts in between is then seen before its own deadline).
-    fn next_look(&self, limits: Limits, now: Instant) -> Instant {
-        let poll = now + limits.header_read_timeout.min(limits.idle_timeout);
-        if self.in_flight.load(Ordering::Acquire) > 0 {
-            return poll;
-        }
-        let deadline = match self.head_started.load(Ordering::Acquire) {
-            0 => self.at(self.idle_since.load(Ordering::Acquire)) + limits.idle_timeout,
-            head => self.at(head) + limits.header_read_timeout,
-        };
-        deadline.min(poll)
-    }
-
-    /// Completes when a limit expires.
-    pub(crate) async fn expired(&self, limits: Limits) -> Expiry {
-        loop {
-            let now = Instant::now();
-            if let Some(expiry) = self.expired_at(limits, now) {
-                return expiry;
-            }
-            tokio::time::sleep_until(self.next_look(limits, now)).await;
+        tokio::select! {
+            _ = connection => {}
+            _ = activity.expired(self.timeouts) => {}
+            () = lease.evicted() => {}
         }
     }
 }
 
-/// A socket that tells the watcher when bytes arrive.
-pub(crate) struct WatchedStream {
-    stream: TcpStream,
+/// A socket that tells the connection's activity when bytes arrive.
+struct Watched<S> {
+    stream: S,
     activity: Arc<Activity>,
 }
 
-impl WatchedStream {
-    pub(crate) fn new(stream: TcpStream, activity: Arc<Activity>) -> Self {
+impl<S> Watched<S> {
+    fn new(stream: S, activity: Arc<Activity>) -> Self {
         Self { stream, activity }
     }
 }
 
-impl AsyncRead for WatchedStream {
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -153,7 +125,7 @@ impl AsyncRead for WatchedStream {
     }
 }
 
-impl AsyncWrite for WatchedStream {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -183,31 +155,56 @@ impl AsyncWrite for WatchedStream {
     }
 }
 
-/// A response body that marks the end of its request when it is dropped.
-pub(crate) struct TrackedBody {
+/// A streamed response body as the connection sends it: it marks the end of its request
+/// when dropped, and when the drain is cut it ends at once, an SSE stream with one last
+/// agent error event naming the shutdown (so the client sees a clean end).
+struct ConnectionBody {
     body: Body,
     activity: Arc<Activity>,
+    cut: Pin<Box<WaitForCancellationFutureOwned>>,
+    sse: bool,
+    done: bool,
 }
 
-impl TrackedBody {
-    /// The response body, tracked until it ends. A body of known size is plain bytes that
-    /// hyper writes at once: its request ends now, without a wrapper.
-    pub(crate) fn track(body: Body, activity: Arc<Activity>) -> Body {
-        if http_body::Body::size_hint(&body).exact().is_some() {
+impl ConnectionBody {
+    /// The response, its body tracked until it ends. A body of known size is plain bytes
+    /// that hyper writes at once: its request ends now, without a wrapper.
+    fn track(
+        response: Response<Body>,
+        activity: Arc<Activity>,
+        shutdown: &Shutdown,
+    ) -> Response<Body> {
+        if http_body::Body::size_hint(response.body())
+            .exact()
+            .is_some()
+        {
             activity.request_finished();
-            return body;
+            return response;
         }
-        Body::new(Self { body, activity })
+        let sse = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+        let cut = Box::pin(shutdown.cut_owned());
+        response.map(|body| {
+            Body::new(Self {
+                body,
+                activity,
+                cut,
+                sse,
+                done: false,
+            })
+        })
     }
 }
 
-impl Drop for TrackedBody {
+impl Drop for ConnectionBody {
     fn drop(&mut self) {
         self.activity.request_finished();
     }
 }
 
-impl http_body::Body for TrackedBody {
+impl http_body::Body for ConnectionBody {
     type Data = Bytes;
     type Error = BoxError;
 
@@ -215,11 +212,27 @@ impl http_body::Body for TrackedBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        Pin::new(&mut self.body).poll_frame(cx)
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(frame) = Pin::new(&mut this.body).poll_frame(cx) {
+            return Poll::Ready(frame);
+        }
+        if this.cut.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        this.done = true;
+        if !this.sse {
+            return Poll::Ready(Some(Err("the stream was cut by the shutdown".into())));
+        }
+        let event = AgentErrorEvent::new(SHUTDOWN_ERROR, SHUTDOWN_ERROR_TYPE);
+        let bytes = data_event(&event).map(Bytes::from).unwrap_or_default();
+        Poll::Ready(Some(Ok(Frame::data(bytes))))
     }
 
     fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
+        self.done || self.body.is_end_stream()
     }
 
     fn size_hint(&self) -> http_body::SizeHint {

@@ -13,6 +13,8 @@ use agentcore_contract::baggage::{self, RoutingExperiment};
 use agentcore_contract::{forward, headers};
 use http::{HeaderMap, HeaderName};
 
+use crate::health::Health;
+
 // The contract's names as `HeaderName`s, so lookups hash no string per request.
 const SESSION_ID: HeaderName = HeaderName::from_static(headers::SESSION_ID);
 const REQUEST_ID: HeaderName = HeaderName::from_static(headers::REQUEST_ID);
@@ -66,6 +68,9 @@ pub struct RequestContext {
     /// Values that middleware put into the request's extensions (the Python
     /// `request.state`): a tower layer inserts, the handler reads.
     pub extensions: http::Extensions,
+    /// The app's health: track a background task the request starts, or force a status.
+    /// Outside a running app (a context built by hand), a health state of its own.
+    pub health: Health,
 }
 
 impl RequestContext {
@@ -135,6 +140,7 @@ impl RequestContext {
             routing_experiment: RoutingExperiment::from_entries(&baggage),
             baggage,
             extensions,
+            health: Health::new(),
         }
     }
 
@@ -260,6 +266,7 @@ impl fmt::Debug for RequestContext {
             )
             .field("routing_experiment", &self.routing_experiment)
             .field("extensions", &self.extensions.len())
+            .field("health", &self.health)
             .finish()
     }
 }

@@ -5,8 +5,9 @@ use agentcore_contract::PingStatus;
 use http::{Response, StatusCode};
 use serde_json::{Value, json};
 
+use crate::body::Body;
+use crate::health::Health;
 use crate::response::{error_json, json_value};
-use crate::{Body, Health};
 
 pub(crate) fn handle(action: &Value, health: &Health) -> Response<Body> {
     let forced = |status: &str| json_value(StatusCode::OK, &json!({ "forced_status": status }));

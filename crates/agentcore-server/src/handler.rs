@@ -30,10 +30,12 @@ use http_body::Frame;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::error::{panic_message, short_type_name};
+use crate::body::Body;
+use crate::context::RequestContext;
+use crate::error::{BoxError, NamedError, panic_message};
+use crate::log;
 use crate::rejection::Rejection;
 use crate::response::{IntoInvocationResponse, error_json, error_response};
-use crate::{Body, BoxError, RequestContext, log};
 
 /// A function that can serve `POST /invocations`. Implemented for async functions of
 /// `(P)` and `(P, RequestContext)`, and for [`blocking`] synchronous ones; `Args` and `M`
@@ -226,15 +228,15 @@ fn decode<P: DeserializeOwned + 'static>(payload: Value) -> Result<P, Rejection>
         .map_err(|err| Rejection::Payload(format!("{}: {}", err.path(), err.inner())))
 }
 
-fn respond<R: IntoInvocationResponse<M>, E: Into<BoxError>, M>(
+fn respond<R: IntoInvocationResponse<M>, E: Into<BoxError> + 'static, M>(
     result: Result<R, E>,
 ) -> Response<Body> {
     match result {
         Ok(value) => value.into_invocation_response(),
         Err(err) => {
-            let err = err.into();
-            log::handler_failed("Invocation", short_type_name::<E>(), &*err);
-            error_response(err)
+            let NamedError { error, type_name } = NamedError::new(err);
+            log::handler_failed("Invocation", &type_name, &*error);
+            error_response(error)
         }
     }
 }

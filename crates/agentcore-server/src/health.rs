@@ -22,7 +22,7 @@ use agentcore_contract::PingStatus;
 use serde::Serialize;
 
 type Clock = dyn Fn() -> SystemTime + Send + Sync;
-type PingFn = dyn Fn() -> Option<PingStatus> + Send + Sync;
+pub(crate) type PingFn = dyn Fn() -> Option<PingStatus> + Send + Sync;
 
 /// A shared handle on the agent's health. Cheap to clone; all clones see one state.
 ///
@@ -385,12 +385,13 @@ impl Health {
 
     /// Sets the custom ping function. `None` (or a panic) falls back to the automatic
     /// status. It runs on every `/ping`: keep it quick and non-blocking.
-    pub(crate) fn set_ping_fn(&self, ping_fn: Arc<PingFn>) {
+    /// Installs (or removes) the app's custom ping function.
+    pub(crate) fn set_ping_fn(&self, ping_fn: Option<Arc<PingFn>>) {
         *self
             .inner
             .ping_fn
             .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(ping_fn);
+            .unwrap_or_else(PoisonError::into_inner) = ping_fn;
     }
 
     fn compute(&self) -> PingStatus {

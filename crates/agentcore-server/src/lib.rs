@@ -1,38 +1,49 @@
 #![doc = include_str!("../README.md")]
 
+// Each module imports only from the layers below it: docs/ARCHITECTURE.md lists them,
+// and `cargo xtask layers` checks the code against that list.
+mod accept;
+mod activity;
 mod app;
 mod body;
+mod config;
 mod connection;
 mod context;
 mod debug;
 mod error;
 pub mod handler;
 mod health;
-mod invocation;
 pub mod log;
 pub mod middleware;
 pub mod offload;
+mod placement;
 mod rejection;
 pub mod response;
-mod route;
+mod routes;
 mod serve;
+mod shutdown;
+mod slots;
 pub mod sse;
+mod state;
 pub mod testing;
 mod tracker;
 pub mod ws;
 
 pub use agentcore_contract::PingStatus;
-pub use app::{
-    App, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_PORT, DEFAULT_SERVER_THREADS, DEFAULT_SHUTDOWN_TIMEOUT,
-};
+pub use app::App;
 pub use body::Body;
+pub use config::{
+    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HEALTH_CONNECTIONS,
+    DEFAULT_MAX_PENDING_CONNECTIONS, DEFAULT_PORT, DEFAULT_SERVER_THREADS,
+    DEFAULT_SHUTDOWN_TIMEOUT,
+};
 pub use context::{RequestContext, spawn_blocking};
 pub use error::{BoxError, HttpError};
 pub use handler::{Entrypoint, blocking};
 pub use health::{Health, Job, JobStatus, Ping, TaskGuard, TaskId};
 pub use response::IntoInvocationResponse;
-pub use serve::ServeError;
+pub use serve::{DRAIN_CUT_EXIT_CODE, ServeError};
 pub use sse::Sse;
 pub use ws::{WebSocket, WebSocketUpgrade};
 

@@ -68,7 +68,7 @@ impl Format {
     /// assert_eq!(Format::detect(), expected);
     /// ```
     pub fn detect() -> Self {
-        if crate::app::in_container() {
+        if crate::config::in_container() {
             Self::Json
         } else {
             Self::Text
@@ -305,7 +305,10 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// The span of one request, carrying its ids.
-pub(crate) fn request_span(name: &'static str, context: &crate::RequestContext) -> tracing::Span {
+pub(crate) fn request_span(
+    name: &'static str,
+    context: &crate::context::RequestContext,
+) -> tracing::Span {
     match name {
         "websocket" => tracing::info_span!(
             "websocket",

@@ -25,11 +25,11 @@
 
 use bytes::Bytes;
 use http::{Request, Response};
-use hyper::body::Incoming;
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
-use crate::{Body, BoxError};
+use crate::body::Body;
+use crate::error::BoxError;
 
 /// The app's HTTP service as layers see it. An error from a layer is answered with
 /// `500 {"error": message}`.
@@ -41,7 +41,7 @@ use crate::{Body, BoxError};
 ///
 /// // A layer that refuses everything, written against `AppService`.
 /// let refuse = tower::layer::layer_fn(|_inner: AppService| {
-///     tower::service_fn(|_req: http::Request<hyper::body::Incoming>| async {
+///     tower::service_fn(|_req: http::Request<agentcore_server::Body>| async {
 ///         Err::<http::Response<agentcore_server::Body>, BoxError>("closed for maintenance".into())
 ///     })
 /// });
@@ -49,7 +49,7 @@ use crate::{Body, BoxError};
 /// assert_eq!(response.status(), 500);
 /// # }
 /// ```
-pub type AppService = BoxCloneSyncService<Request<Incoming>, Response<Body>, BoxError>;
+pub type AppService = BoxCloneSyncService<Request<Body>, Response<Body>, BoxError>;
 
 /// A recorded `.layer(...)`, applied when the server starts.
 pub(crate) type ApplyLayer = Box<dyn FnOnce(AppService) -> AppService + Send>;
@@ -58,9 +58,9 @@ pub(crate) type ApplyLayer = Box<dyn FnOnce(AppService) -> AppService + Send>;
 pub(crate) fn record<L, B>(layer: L) -> ApplyLayer
 where
     L: Layer<AppService> + Send + 'static,
-    L::Service: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + Sync + 'static,
-    <L::Service as Service<Request<Incoming>>>::Future: Send + 'static,
-    <L::Service as Service<Request<Incoming>>>::Error: Into<BoxError>,
+    L::Service: Service<Request<Body>, Response = Response<B>> + Clone + Send + Sync + 'static,
+    <L::Service as Service<Request<Body>>>::Future: Send + 'static,
+    <L::Service as Service<Request<Body>>>::Error: Into<BoxError>,
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {

@@ -24,11 +24,12 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use http_body::{Body as _, Frame};
 use http_body_util::BodyExt;
-use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::{Body, BoxError};
+use crate::body::Body;
+use crate::error::BoxError;
+use crate::state::AppState;
 
 thread_local! {
     static SERVER_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -68,12 +69,12 @@ impl<T> Future for AbortOnDrop<T> {
 /// plain bytes and stays as it is; anything streamed (user code) is driven on the handler
 /// runtime and handed over through a bounded channel. When the client goes away the
 /// receiver is dropped and the producer with it, at once.
-pub(crate) fn offload_body(body: Body, handlers: &Handle, span: tracing::Span) -> Body {
+pub(crate) fn offload_body(body: Body, state: &AppState, span: tracing::Span) -> Body {
     if body.size_hint().exact().is_some() {
         return body;
     }
     let (sender, receiver) = mpsc::channel(STREAM_BUFFER_FRAMES);
-    handlers.spawn(tracing::Instrument::instrument(pump(body, sender), span));
+    state.spawn(tracing::Instrument::instrument(pump(body, sender), span));
     Body::new(ChannelBody { receiver })
 }
 

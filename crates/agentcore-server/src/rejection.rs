@@ -1,8 +1,10 @@
 //! Requests refused before they reach the entrypoint, and their answers.
 
+use std::time::Duration;
+
 use http::{Response, StatusCode};
 
-use crate::Body;
+use crate::body::Body;
 use crate::response::error_details;
 
 /// Why `POST /invocations` was refused before the entrypoint ran.
@@ -12,6 +14,8 @@ pub(crate) enum Rejection {
     TooLarge(usize),
     /// The body could not be read.
     Body(String),
+    /// The body did not arrive within the body-read timeout.
+    BodyTimeout(Duration),
     /// The body is not UTF-8.
     Encoding(String),
     /// The body is not JSON.
@@ -27,6 +31,11 @@ impl Rejection {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Payload too large",
                 format!("the request body exceeds the limit of {limit} bytes"),
+            ),
+            Self::BodyTimeout(timeout) => (
+                StatusCode::REQUEST_TIMEOUT,
+                "Request timeout",
+                format!("the request body did not arrive within {timeout:?}"),
             ),
             Self::Body(details) => (StatusCode::BAD_REQUEST, "Invalid body", details),
             Self::Encoding(details) => (StatusCode::BAD_REQUEST, "Invalid encoding", details),

@@ -13,7 +13,8 @@ use http::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use http::{Response, StatusCode};
 use serde::Serialize;
 
-use crate::{Body, BoxError, HttpError};
+use crate::body::Body;
+use crate::error::{BoxError, HttpError};
 
 /// Marker types that let one trait cover values, streams and responses. You never name
 /// them: the compiler picks the one that fits your handler's result.

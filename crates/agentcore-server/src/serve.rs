@@ -1,28 +1,36 @@
-//! Running the app: lifespan hooks, the server runtime, the accept loop, graceful
-//! shutdown.
+//! Running the app: lifespan hooks, the server runtime, the accept loop, the drain and
+//! its deadline.
 
-use std::convert::Infallible;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::runtime::{Handle, Runtime};
-use tokio::sync::{Semaphore, oneshot, watch};
+use tokio::sync::oneshot;
 
-use crate::app::{Config, Hook, Shared};
-use crate::connection::{Activity, Limits, TrackedBody, WatchedStream};
+use crate::accept::{Admission, accept_loop};
+use crate::activity::Timeouts;
+use crate::app::{App, Hook, Parts};
+use crate::connection::Serving;
+use crate::error::BoxError;
 use crate::offload;
-use crate::route::Dispatch;
-use crate::tracker::Tracker;
-use crate::{App, BoxError};
+use crate::routes::Dispatch;
+use crate::shutdown::{CUT_GRACE, Shutdown, os_signal};
+use crate::slots::Pool;
 
-/// Why the server could not run.
+/// The exit code of a process whose [`App::run`] had to cut the drain at the shutdown
+/// timeout (work was abandoned); a drain that finished exits with 0. 124 is what
+/// `timeout(1)` exits with when its command timed out.
+///
+/// ```
+/// assert_eq!(agentcore_server::DRAIN_CUT_EXIT_CODE, 124);
+/// ```
+pub const DRAIN_CUT_EXIT_CODE: i32 = 124;
+
+/// Why the server could not run, or did not stop cleanly.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -42,9 +50,18 @@ pub enum ServeError {
     /// A startup hook failed; the port was not opened.
     #[error("startup hook failed: {0}")]
     Startup(#[source] BoxError),
-    /// A shutdown hook failed (the server had stopped).
+    /// A shutdown hook failed or timed out (the server had stopped).
     #[error("shutdown hook failed: {0}")]
     Shutdown(#[source] BoxError),
+    /// The drain did not finish within the shutdown timeout: the remaining work was
+    /// aborted, the shutdown hooks ran.
+    #[error(
+        "the drain was cut at the shutdown timeout ({remaining} connections or sessions still open)"
+    )]
+    DrainCut {
+        /// How many connections and WebSocket sessions were still open.
+        remaining: usize,
+    },
     /// The listening socket could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -69,46 +86,57 @@ impl fmt::Debug for ServeError {
     }
 }
 
+/// How a drain ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Drained {
+    Finished,
+    Cut { remaining: usize },
+}
+
 impl App {
     /// Runs the startup hooks, binds [`App::bind_address`], serves until SIGTERM or
-    /// SIGINT (Ctrl-C), lets in-flight work finish for up to the shutdown timeout (closing
-    /// WebSockets with 1001), then runs the shutdown hooks.
+    /// SIGINT (Ctrl-C), then drains: stops accepting, lets in-flight work finish for up to
+    /// the shutdown timeout (closing WebSockets with 1001) and runs the shutdown hooks.
+    ///
+    /// A drain that finishes returns `Ok(())`: the process exits with 0. A drain cut at
+    /// the shutdown timeout ends open SSE streams with an agent error event naming the
+    /// shutdown, aborts what is left, runs the shutdown hooks and then **exits the
+    /// process** with [`DRAIN_CUT_EXIT_CODE`]: a handler stuck in a blocking call would
+    /// otherwise keep the runtime (and the process) alive until it returned.
     ///
     /// Handlers run on the runtime that calls this; the server itself on its own threads
     /// (see [`crate::offload`]).
     ///
     /// ```no_run
-    /// # #[tokio::main]
-    /// # async fn main() -> Result<(), agentcore_server::ServeError> {
-    /// use agentcore_server::App;
+    /// use agentcore_server::{App, BoxError};
+    /// use serde_json::Value;
     ///
-    /// App::new()
-    ///     .entrypoint(|p: serde_json::Value| async move { Ok::<_, String>(p) })
-    ///     .run() // binds 0.0.0.0:8080 in a container, until SIGTERM
-    ///     .await
-    /// # }
+    /// async fn echo(payload: Value) -> Result<Value, BoxError> {
+    ///     Ok(payload)
+    /// }
+    ///
+    /// #[tokio::main]
+    /// async fn main() -> Result<(), agentcore_server::ServeError> {
+    ///     App::new().entrypoint(echo).run().await // 0.0.0.0:8080 in a container, until SIGTERM
+    /// }
     /// ```
     pub async fn run(self) -> Result<(), ServeError> {
         let addr = self.bind_address();
-        let parts = self.into_parts(Handle::current());
-        run_hooks(parts.on_startup)
+        let mut parts = self.into_parts(Handle::current());
+        run_hooks(std::mem::take(&mut parts.on_startup), None)
             .await
             .map_err(ServeError::Startup)?;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| ServeError::Bind { addr, source })?;
-        let dispatch = Dispatch::new(Arc::clone(&parts.shared), parts.layers);
-        serve_listener(
-            parts.shared,
-            dispatch,
-            parts.config,
-            listener,
-            shutdown_signal(),
-        )
-        .await?;
-        run_hooks(parts.on_shutdown)
-            .await
-            .map_err(ServeError::Shutdown)
+        let grace = parts.config.shutdown_timeout;
+        let (drained, on_shutdown) = serve_parts(parts, listener, os_signal(), true).await?;
+        let hooks = run_hooks(on_shutdown, Some(grace)).await;
+        if let Drained::Cut { remaining } = drained {
+            tracing::error!(remaining, "Drain cut at the shutdown timeout; exiting");
+            std::process::exit(DRAIN_CUT_EXIT_CODE);
+        }
+        hooks.map_err(ServeError::Shutdown)
     }
 
     /// Serves on a listener you bound (e.g. `127.0.0.1:0` in tests) until the future is
@@ -132,8 +160,9 @@ impl App {
             .await
     }
 
-    /// Like [`App::serve`], until `signal` completes; then stops accepting, lets in-flight
-    /// work finish for up to the shutdown timeout and runs the shutdown hooks.
+    /// Like [`App::serve`], until `signal` completes; then drains as [`App::run`] does,
+    /// runs the shutdown hooks and returns. A drain cut at the shutdown timeout is
+    /// [`ServeError::DrainCut`] (the process goes on: that is yours to decide).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -155,23 +184,36 @@ impl App {
         listener: TcpListener,
         signal: impl Future<Output = ()>,
     ) -> Result<(), ServeError> {
-        let parts = self.into_parts(Handle::current());
-        run_hooks(parts.on_startup)
+        let mut parts = self.into_parts(Handle::current());
+        run_hooks(std::mem::take(&mut parts.on_startup), None)
             .await
             .map_err(ServeError::Startup)?;
-        let dispatch = Dispatch::new(Arc::clone(&parts.shared), parts.layers);
-        serve_listener(parts.shared, dispatch, parts.config, listener, signal).await?;
-        run_hooks(parts.on_shutdown)
+        let grace = parts.config.shutdown_timeout;
+        let (drained, on_shutdown) = serve_parts(parts, listener, signal, false).await?;
+        run_hooks(on_shutdown, Some(grace))
             .await
-            .map_err(ServeError::Shutdown)
+            .map_err(ServeError::Shutdown)?;
+        match drained {
+            Drained::Finished => Ok(()),
+            Drained::Cut { remaining } => Err(ServeError::DrainCut { remaining }),
+        }
     }
 }
 
-async fn run_hooks(hooks: Vec<Hook>) -> Result<(), BoxError> {
-    for hook in hooks {
-        hook().await?;
+/// Runs hooks in order, within `timeout` in all when one is given.
+async fn run_hooks(hooks: Vec<Hook>, timeout: Option<Duration>) -> Result<(), BoxError> {
+    let all = async {
+        for hook in hooks {
+            hook().await?;
+        }
+        Ok(())
+    };
+    match timeout {
+        None => all.await,
+        Some(limit) => tokio::time::timeout(limit, all).await.unwrap_or_else(|_| {
+            Err(format!("the shutdown hooks took longer than {limit:?}").into())
+        }),
     }
-    Ok(())
 }
 
 /// The server runtime, shut down (without blocking) when dropped.
@@ -185,13 +227,29 @@ impl Drop for ServerRuntime {
     }
 }
 
-async fn serve_listener(
-    shared: Arc<Shared>,
-    dispatch: Dispatch,
-    config: Config,
+/// Aborts everything the server spawned when dropped.
+struct AbortOnDrop(Shutdown);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Serves until `signal`, then drains; the shutdown hooks are handed back to run.
+async fn serve_parts(
+    parts: Parts,
     listener: TcpListener,
     signal: impl Future<Output = ()>,
-) -> Result<(), ServeError> {
+    exit_when_stuck: bool,
+) -> Result<(Drained, Vec<Hook>), ServeError> {
+    let Parts {
+        state,
+        config,
+        on_shutdown,
+        layers,
+        ..
+    } = parts;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.server_threads)
         .thread_name("agentcore-server")
@@ -200,223 +258,78 @@ async fn serve_listener(
         .build()
         .map_err(ServeError::Runtime)?;
     let listener = listener.into_std().map_err(ServeError::Listener)?;
-    let (done, finished) = oneshot::channel();
-    runtime.spawn({
-        let shared = Arc::clone(&shared);
-        async move {
-            let _ = done.send(accept_loop(listener, shared, dispatch, config).await);
+    let timeouts = Timeouts {
+        header_read: config.header_read_timeout,
+        idle: config.idle_timeout,
+    };
+    let dispatch = Dispatch::new(Arc::clone(&state), layers);
+    let admission = Arc::new(Admission {
+        serving: Serving::new(dispatch, timeouts, state.shutdown.clone()),
+        pending: Pool::new(config.max_pending_connections),
+        health: Pool::new(config.max_health_connections),
+        main: Pool::new(config.max_connections),
+        header_read_timeout: config.header_read_timeout,
+        connections: Default::default(),
+        state: Arc::clone(&state),
+    });
+    let (report, reported) = oneshot::channel();
+    let shutdown_timeout = config.shutdown_timeout;
+    runtime.spawn(async move {
+        let listener = match TcpListener::from_std(listener) {
+            Ok(listener) => listener,
+            Err(err) => {
+                let _ = report.send(Err(ServeError::Listener(err)));
+                return;
+            }
+        };
+        accept_loop(listener, Arc::clone(&admission)).await;
+        let drained = drain(&admission, shutdown_timeout).await;
+        let _ = report.send(Ok(drained));
+        if exit_when_stuck && drained != Drained::Finished {
+            // The caller runs the shutdown hooks and exits; should its runtime be wedged
+            // by handlers that block its threads, exit from here.
+            tokio::time::sleep(shutdown_timeout + CUT_GRACE).await;
+            std::process::exit(DRAIN_CUT_EXIT_CODE);
         }
     });
     let _runtime = ServerRuntime(Some(runtime));
-    let mut finished = std::pin::pin!(finished);
+    // Dropped before the end (a test aborting its server): nothing spawned outlives it.
+    let _abort = AbortOnDrop(state.shutdown.clone());
+    let mut reported = std::pin::pin!(reported);
     tokio::select! {
-        () = signal => {}
-        result = &mut finished => return result.unwrap_or(Ok(())),
+        () = signal => state.shutdown.drain(),
+        result = &mut reported => return finished(result, on_shutdown),
     }
-    shared.shutdown.send_replace(true);
-    finished.await.unwrap_or(Ok(()))
+    finished(reported.await, on_shutdown)
 }
 
-async fn accept_loop(
-    listener: std::net::TcpListener,
-    shared: Arc<Shared>,
-    dispatch: Dispatch,
-    config: Config,
-) -> Result<(), ServeError> {
-    let listener = TcpListener::from_std(listener).map_err(ServeError::Listener)?;
-    let permits = Arc::new(Semaphore::new(config.max_connections));
-    let connections = Tracker::default();
-    let serving = Serving {
-        dispatch,
-        builder: auto::Builder::new(TokioExecutor::new()),
-        limits: Limits {
-            header_read_timeout: config.header_read_timeout,
-            idle_timeout: config.idle_timeout,
-        },
-        shutdown: shared.shutdown.subscribe(),
-    };
-    let mut shutdown = shared.shutdown.subscribe();
-    loop {
-        let accepted = tokio::select! {
-            biased;
-            () = shutting_down(&mut shutdown) => break,
-            accepted = accept(&listener, &permits) => accepted,
-        };
-        let Some((stream, permit)) = accepted else {
-            continue;
-        };
-        // Without it, every response written in several pieces (SSE events, frames)
-        // waits ~40 ms behind Nagle's algorithm and delayed ACKs.
-        let _ = stream.set_nodelay(true);
-        let serving = serving.clone();
-        let guard = connections.track();
-        let handlers = shared.handlers.clone();
-        tokio::spawn(async move {
-            let _permit = permit;
-            let _guard = guard;
-            match placement(&stream, serving.limits.idle_timeout).await {
-                Some(Placement::Server) => serving.serve(stream).await,
-                Some(Placement::Handlers) => {
-                    // Moved to the handler runtime's reactor: no hop per request.
-                    let Ok(stream) = stream.into_std() else {
-                        return;
-                    };
-                    let served = handlers.spawn(async move {
-                        if let Ok(stream) = TcpStream::from_std(stream) {
-                            serving.serve(stream).await;
-                        }
-                    });
-                    let _ = served.await;
-                }
-                None => {}
-            }
-        });
-    }
-    drop(listener);
-    let drained = async {
+fn finished(
+    result: Result<Result<Drained, ServeError>, oneshot::error::RecvError>,
+    on_shutdown: Vec<Hook>,
+) -> Result<(Drained, Vec<Hook>), ServeError> {
+    let drained = result.unwrap_or(Ok(Drained::Finished))?;
+    Ok((drained, on_shutdown))
+}
+
+/// Waits for connections and WebSocket sessions to end; at the shutdown timeout cuts
+/// them, and [`CUT_GRACE`] later aborts what is left.
+async fn drain(admission: &Admission, shutdown_timeout: Duration) -> Drained {
+    let shutdown = &admission.state.shutdown;
+    let connections = &admission.connections;
+    let sessions = &admission.state.sessions;
+    let all_ended = || async {
         connections.wait().await;
-        shared.in_flight.wait().await;
+        sessions.wait().await;
     };
-    let _ = tokio::time::timeout(config.shutdown_timeout, drained).await;
-    Ok(())
-}
-
-/// Where a connection is served.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Placement {
-    /// On the server runtime: health checks, answered whatever the handlers do.
-    Server,
-    /// On the handler runtime, with the handlers: no hop per request.
-    Handlers,
-}
-
-/// Request lines that make a health-check connection.
-const PING_LINES: [&[u8]; 3] = [b"GET /ping ", b"HEAD /ping ", b"GET /ping?"];
-/// The longest of [`PING_LINES`].
-const PING_LINE_MAX: usize = 11;
-
-/// Looks at the first bytes of a connection: one whose first request is `/ping` stays on
-/// the server runtime (so that health checks never wait behind a blocked handler); any
-/// other goes to the handler runtime. `None` when the client sends nothing in time.
-async fn placement(stream: &TcpStream, idle_timeout: Duration) -> Option<Placement> {
-    let decide = async {
-        let mut buf = [0u8; PING_LINE_MAX];
-        loop {
-            let n = stream.peek(&mut buf).await.ok()?;
-            let seen = &buf[..n];
-            if seen.is_empty() {
-                return None;
-            }
-            if PING_LINES.iter().any(|line| seen.starts_with(line)) {
-                return Some(Placement::Server);
-            }
-            let may_be_ping = PING_LINES.iter().any(|line| line.starts_with(seen));
-            if !may_be_ping || seen.len() == PING_LINE_MAX {
-                return Some(Placement::Handlers);
-            }
-            // Only part of a request line so far: wait for more.
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    };
-    tokio::time::timeout(idle_timeout, decide)
+    if tokio::time::timeout(shutdown_timeout, all_ended())
         .await
-        .ok()
-        .flatten()
-}
-
-/// What serving a connection needs; cloned into each connection's task.
-#[derive(Clone)]
-struct Serving {
-    dispatch: Dispatch,
-    builder: auto::Builder<TokioExecutor>,
-    limits: Limits,
-    shutdown: watch::Receiver<bool>,
-}
-
-impl Serving {
-    /// Serves one connection until it ends, a limit expires, or shutdown drains it.
-    async fn serve(mut self, stream: TcpStream) {
-        let activity = Activity::new();
-        let io = TokioIo::new(WatchedStream::new(stream, Arc::clone(&activity)));
-        let service = {
-            let dispatch = self.dispatch.clone();
-            let activity = Arc::clone(&activity);
-            service_fn(move |request| {
-                activity.request_started();
-                let dispatch = dispatch.clone();
-                let activity = Arc::clone(&activity);
-                async move {
-                    let response = dispatch.call(request).await;
-                    Ok::<_, Infallible>(response.map(|body| TrackedBody::track(body, activity)))
-                }
-            })
-        };
-        let connection = self.builder.serve_connection_with_upgrades(io, service);
-        let mut connection = std::pin::pin!(connection);
-        // A connection error concerns that client only (reset, malformed request); an
-        // expired limit drops the connection.
-        tokio::select! {
-            _ = connection.as_mut() => return,
-            _ = activity.expired(self.limits) => return,
-            () = shutting_down(&mut self.shutdown) => connection.as_mut().graceful_shutdown(),
-        }
-        tokio::select! {
-            _ = connection => {}
-            _ = activity.expired(self.limits) => {}
-        }
+        .is_ok()
+    {
+        return Drained::Finished;
     }
-}
-
-/// Waits for a connection slot, then for a connection.
-async fn accept(
-    listener: &TcpListener,
-    permits: &Arc<Semaphore>,
-) -> Option<(tokio::net::TcpStream, tokio::sync::OwnedSemaphorePermit)> {
-    let permit = Arc::clone(permits).acquire_owned().await.ok()?;
-    match listener.accept().await {
-        Ok((stream, _peer)) => Some((stream, permit)),
-        Err(err) => {
-            accept_backoff(&err).await;
-            None
-        }
-    }
-}
-
-/// Errors that concern one connection are skipped at once; others (out of file
-/// descriptors) get a short pause so the loop does not spin.
-async fn accept_backoff(err: &io::Error) {
-    use io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
-    if !matches!(
-        err.kind(),
-        ConnectionAborted | ConnectionRefused | ConnectionReset
-    ) {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Completes when the server starts shutting down (or is gone).
-pub(crate) async fn shutting_down(shutdown: &mut watch::Receiver<bool>) {
-    let _ = shutdown.wait_for(|down| *down).await;
-}
-
-/// Completes on SIGTERM or SIGINT.
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut stream) => {
-                stream.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
-    }
+    let remaining = connections.count() + sessions.count();
+    shutdown.cut();
+    let _ = tokio::time::timeout(CUT_GRACE, all_ended()).await;
+    shutdown.abort();
+    Drained::Cut { remaining }
 }

@@ -18,9 +18,10 @@ use http::{Response, StatusCode};
 use http_body::Frame;
 use serde::Serialize;
 
-use crate::error::{panic_message, short_type_name};
+use crate::body::Body;
+use crate::error::{BoxError, NamedError, panic_message};
+use crate::log;
 use crate::response::{IntoInvocationResponse, marker, with_content_type};
-use crate::{Body, BoxError, log};
 
 /// The comment sent as a keep-alive, when turned on with [`Sse::keep_alive`].
 const KEEP_ALIVE_COMMENT: &[u8] = b": keep-alive\n\n";
@@ -130,14 +131,14 @@ impl<T: Serialize> SseItem<marker::Json> for T {
     }
 }
 
-impl<T: Serialize, E: Into<BoxError>> SseItem<marker::Fallible> for Result<T, E> {
+impl<T: Serialize, E: Into<BoxError> + 'static> SseItem<marker::Fallible> for Result<T, E> {
     fn into_event(self) -> Result<Bytes, AgentErrorEvent> {
         match self {
             Ok(item) => item.into_event(),
             Err(err) => {
-                let (err, error_type) = (err.into(), short_type_name::<E>());
-                log::handler_failed("Stream", error_type, &*err);
-                Err(AgentErrorEvent::new(err.to_string(), error_type))
+                let NamedError { error, type_name } = NamedError::new(err);
+                log::handler_failed("Stream", &type_name, &*error);
+                Err(AgentErrorEvent::new(error.to_string(), type_name))
             }
         }
     }

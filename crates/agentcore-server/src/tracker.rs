@@ -30,6 +30,11 @@ impl Tracker {
         }
     }
 
+    /// How many guards are live.
+    pub(crate) fn count(&self) -> usize {
+        self.inner.count.load(Ordering::Acquire)
+    }
+
     pub(crate) async fn wait(&self) {
         loop {
             let idle = self.inner.idle.notified();

@@ -81,15 +81,24 @@ async fn a_slow_request_head_is_cut_at_the_header_read_timeout() {
 }
 
 #[tokio::test]
-async fn a_connection_that_sends_nothing_is_idle_not_slow() {
+async fn a_new_connection_that_sends_nothing_is_closed_at_the_header_read_timeout() {
     let app = App::new()
-        .header_read_timeout(Duration::from_millis(200))
+        .header_read_timeout(Duration::from_millis(400))
         .idle_timeout(Duration::from_secs(60));
     let server = TestServer::start(app).await;
     let mut silent = TcpStream::connect(server.addr).await.unwrap();
-    assert!(still_open(&mut silent, Duration::from_millis(600)).await);
-    silent.write_all(PING).await.unwrap();
-    assert!(read_response(&mut silent).await.starts_with("HTTP/1.1 200"));
+    let start = Instant::now();
+    assert!(still_open(&mut silent, Duration::from_millis(200)).await);
+    let took = closed_after(&mut silent, start).await;
+    assert!(
+        took >= Duration::from_millis(400),
+        "cut too early: {took:?}"
+    );
+    // One that speaks within it is served.
+    let mut prompt = TcpStream::connect(server.addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    prompt.write_all(PING).await.unwrap();
+    assert!(read_response(&mut prompt).await.starts_with("HTTP/1.1 200"));
 }
 
 #[tokio::test]
@@ -117,26 +126,93 @@ async fn idle_keep_alive_connections_close_and_activity_keeps_them() {
     );
 }
 
+/// An app whose invocations wait until `{"release": true}` arrives.
+fn gated_app() -> App {
+    let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+    App::new().entrypoint(move |payload: serde_json::Value| {
+        let gate = std::sync::Arc::clone(&gate);
+        async move {
+            if payload["release"] == true {
+                gate.notify_waiters();
+            } else {
+                gate.notified().await;
+            }
+            Ok::<_, agentcore_server::BoxError>(payload)
+        }
+    })
+}
+
+const HELD: &[u8] = b"POST /invocations HTTP/1.1\r\nhost: t\r\ncontent-length: 2\r\n\r\n{}";
+
 #[tokio::test]
-async fn connections_beyond_the_limit_wait_for_a_slot() {
-    let server = TestServer::start(App::new().max_connections(2)).await;
-    let mut first = TcpStream::connect(server.addr).await.unwrap();
-    let mut second = TcpStream::connect(server.addr).await.unwrap();
-    for socket in [&mut first, &mut second] {
-        socket.write_all(PING).await.unwrap();
-        assert!(read_response(socket).await.starts_with("HTTP/1.1 200"));
+async fn connections_beyond_the_limit_wait_for_a_slot_then_get_503() {
+    let app = gated_app()
+        .max_connections(2)
+        .header_read_timeout(Duration::from_millis(800));
+    let server = TestServer::start(app).await;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut socket = TcpStream::connect(server.addr).await.unwrap();
+        socket.write_all(HELD).await.unwrap();
+        held.push(socket);
     }
-    // The third connects (the kernel's backlog) but is not served...
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Both slots are busy: a third waits, and is answered 503 at its header-read deadline.
     let mut third = TcpStream::connect(server.addr).await.unwrap();
-    third.write_all(PING).await.unwrap();
+    let start = Instant::now();
+    third.write_all(HELD).await.unwrap();
     assert!(
-        still_open(&mut third, Duration::from_millis(500)).await,
+        still_open(&mut third, Duration::from_millis(400)).await,
         "served beyond the limit"
     );
-    // ...until a slot frees.
-    drop(first);
-    let response = timeout(Duration::from_secs(5), read_response(&mut third))
+    let busy = timeout(Duration::from_secs(5), read_response(&mut third))
         .await
         .unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"));
+    assert!(busy.starts_with("HTTP/1.1 503"), "{busy}");
+    assert!(busy.contains("retry-after: 1"), "{busy}");
+    assert!(
+        start.elapsed() >= Duration::from_millis(700),
+        "{:?}",
+        start.elapsed()
+    );
+    // Health checks have slots of their own, full or not.
+    let mut ping = TcpStream::connect(server.addr).await.unwrap();
+    ping.write_all(PING).await.unwrap();
+    assert!(read_response(&mut ping).await.starts_with("HTTP/1.1 200"));
+    // A fourth waits while a slot frees: it is served then.
+    let mut fourth = TcpStream::connect(server.addr).await.unwrap();
+    fourth
+        .write_all(b"POST /invocations HTTP/1.1\r\nhost: t\r\ncontent-length: 16\r\n\r\n{\"release\":true}")
+        .await
+        .unwrap();
+    assert!(still_open(&mut fourth, Duration::from_millis(200)).await);
+    drop(held.pop());
+    let served = timeout(Duration::from_secs(5), read_response(&mut fourth))
+        .await
+        .unwrap();
+    assert!(served.starts_with("HTTP/1.1 200"), "{served}");
+}
+
+#[tokio::test]
+async fn a_full_pool_sheds_the_connection_idle_for_longest() {
+    let server = TestServer::start(gated_app().max_connections(2)).await;
+    let echo =
+        b"POST /invocations HTTP/1.1\r\nhost: t\r\ncontent-length: 16\r\n\r\n{\"release\":true}";
+    let mut older = TcpStream::connect(server.addr).await.unwrap();
+    older.write_all(echo).await.unwrap();
+    assert!(read_response(&mut older).await.starts_with("HTTP/1.1 200"));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut newer = TcpStream::connect(server.addr).await.unwrap();
+    newer.write_all(echo).await.unwrap();
+    assert!(read_response(&mut newer).await.starts_with("HTTP/1.1 200"));
+    // Both idle keep-alives; a third is served at once, and the older idle one is closed.
+    let mut third = TcpStream::connect(server.addr).await.unwrap();
+    third.write_all(echo).await.unwrap();
+    let served = timeout(Duration::from_secs(2), read_response(&mut third))
+        .await
+        .unwrap();
+    assert!(served.starts_with("HTTP/1.1 200"), "{served}");
+    closed_after(&mut older, Instant::now()).await;
+    newer.write_all(echo).await.unwrap();
+    assert!(read_response(&mut newer).await.starts_with("HTTP/1.1 200"));
 }

@@ -107,7 +107,8 @@ async fn json_lines_carry_ids_and_never_secrets() {
     assert_eq!(failed.len(), 1);
     let failed = failed[0];
     assert_eq!(failed["level"], "ERROR");
-    assert_eq!(failed["errorType"], "Box");
+    // The concrete type inside the box, not `Box`.
+    assert_eq!(failed["errorType"], "HttpError");
     assert_eq!(failed["errorMessage"], "upstream: disk full");
     assert_eq!(failed["stackTrace"], json!(["upstream: disk full"]));
     assert!(failed["location"].as_str().unwrap().contains(".rs:"));

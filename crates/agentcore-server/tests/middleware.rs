@@ -21,9 +21,9 @@ async fn handler(payload: Value, ctx: RequestContext) -> Result<Value, Infallibl
 }
 
 fn tenant_from_header() -> tower::util::MapRequestLayer<
-    impl Fn(http::Request<hyper::body::Incoming>) -> http::Request<hyper::body::Incoming> + Clone,
+    impl Fn(http::Request<agentcore_server::Body>) -> http::Request<agentcore_server::Body> + Clone,
 > {
-    tower::util::MapRequestLayer::new(|mut request: http::Request<hyper::body::Incoming>| {
+    tower::util::MapRequestLayer::new(|mut request: http::Request<agentcore_server::Body>| {
         if let Some(tenant) = request
             .headers()
             .get("x-tenant")

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::{self, Error as WsError};
+use tokio_tungstenite::tungstenite::{self, Error as WsError, Message as WireMessage};
 
 /// Echoes text, binary and JSON; `{"action":"close"}` ends well, `raise` fails, `panic`
 /// panics.
@@ -64,7 +64,7 @@ async fn close_code(client: &mut Client) -> Option<u16> {
     let read = async {
         let mut code = None;
         while let Some(message) = client.next().await {
-            if let Ok(Message::Close(frame)) = message {
+            if let Ok(WireMessage::Close(frame)) = message {
                 code = frame.map(|f| u16::from(f.code));
             }
         }
@@ -79,29 +79,29 @@ async fn close_code(client: &mut Client) -> Option<u16> {
 async fn text_binary_json_and_pings() {
     let server = TestServer::start(App::new().websocket(echo)).await;
     let mut client = connect(&server, &[]).await.unwrap();
-    client.send(Message::text("hello")).await.unwrap();
+    client.send(WireMessage::text("hello")).await.unwrap();
     assert_eq!(
         client.next().await.unwrap().unwrap(),
-        Message::text("hello")
+        WireMessage::text("hello")
     );
     client
-        .send(Message::binary(vec![0u8, 1, 2, 255]))
+        .send(WireMessage::binary(vec![0u8, 1, 2, 255]))
         .await
         .unwrap();
     assert_eq!(
         client.next().await.unwrap().unwrap(),
-        Message::binary(vec![0u8, 1, 2, 255])
+        WireMessage::binary(vec![0u8, 1, 2, 255])
     );
     client
-        .send(Message::Ping(b"are you there".to_vec().into()))
+        .send(WireMessage::Ping(b"are you there".to_vec().into()))
         .await
         .unwrap();
     assert_eq!(
         client.next().await.unwrap().unwrap(),
-        Message::Pong(b"are you there".to_vec().into())
+        WireMessage::Pong(b"are you there".to_vec().into())
     );
     client
-        .send(Message::text(r#"{"action":"close"}"#))
+        .send(WireMessage::text(r#"{"action":"close"}"#))
         .await
         .unwrap();
     assert_eq!(close_code(&mut client).await, Some(1000));
@@ -118,7 +118,7 @@ async fn the_context_comes_from_the_upgrade_request() {
     .await
     .unwrap();
     client
-        .send(Message::text(r#"{"action":"session"}"#))
+        .send(WireMessage::text(r#"{"action":"session"}"#))
         .await
         .unwrap();
     let reply = client.next().await.unwrap().unwrap();
@@ -134,16 +134,16 @@ async fn handler_errors_and_panics_close_with_1011_and_the_server_keeps_serving(
     for action in ["raise", "panic"] {
         let mut client = connect(&server, &[]).await.unwrap();
         client
-            .send(Message::text(json!({ "action": action }).to_string()))
+            .send(WireMessage::text(json!({ "action": action }).to_string()))
             .await
             .unwrap();
         assert_eq!(close_code(&mut client).await, Some(1011), "{action}");
     }
     let mut client = connect(&server, &[]).await.unwrap();
-    client.send(Message::text("still here")).await.unwrap();
+    client.send(WireMessage::text("still here")).await.unwrap();
     assert_eq!(
         client.next().await.unwrap().unwrap(),
-        Message::text("still here")
+        WireMessage::text("still here")
     );
 }
 
@@ -225,12 +225,12 @@ async fn message_limit_at_its_edge_closes_with_1009() {
         .websocket(echo);
     let server = TestServer::start(app).await;
     let mut client = connect(&server, &[]).await.unwrap();
-    client.send(Message::text("0123456789")).await.unwrap();
+    client.send(WireMessage::text("0123456789")).await.unwrap();
     assert_eq!(
         client.next().await.unwrap().unwrap(),
-        Message::text("0123456789")
+        WireMessage::text("0123456789")
     );
-    client.send(Message::text("0123456789A")).await.unwrap();
+    client.send(WireMessage::text("0123456789A")).await.unwrap();
     assert_eq!(
         close_code(&mut client).await,
         Some(u16::from(CloseCode::Size))
@@ -282,10 +282,10 @@ async fn shutdown_closes_sockets_with_1001() {
     let (mut client, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
         .await
         .unwrap();
-    client.send(Message::text("before")).await.unwrap();
+    client.send(WireMessage::text("before")).await.unwrap();
     assert_eq!(
         client.next().await.unwrap().unwrap(),
-        Message::text("before")
+        WireMessage::text("before")
     );
     stop.send(()).unwrap();
     assert_eq!(close_code(&mut client).await, Some(1001));

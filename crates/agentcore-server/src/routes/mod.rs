@@ -1,40 +1,44 @@
 //! Routing: `/ping`, `/invocations`, `/ws`; 405 with `Allow` on a known path, else 404.
+//! Requests reach the routes directly or through the app's tower layers.
 
+mod invocation;
+mod websocket;
+
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
-
-use std::panic::AssertUnwindSafe;
-
 use futures_util::FutureExt;
-use hyper::body::Incoming;
+use http::{Method, Request, Response, StatusCode};
 use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
 
-use crate::app::Shared;
-use crate::error::panic_message;
+use crate::body::Body;
+use crate::error::{BoxError, panic_message};
 use crate::middleware::{AppService, ApplyLayer};
 use crate::response::{error_json, json_value, method_not_allowed, not_found};
-use crate::{Body, BoxError, invocation, ws};
+use crate::slots::SharedLease;
+use crate::state::AppState;
 
-pub(crate) async fn route<B>(shared: &Arc<Shared>, request: Request<B>) -> Response<Body>
+async fn route<B>(state: &Arc<AppState>, mut request: Request<B>) -> Response<Body>
 where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
+    // The connection's slot rides on upgrade requests only; handlers never see it.
+    let lease = request.extensions_mut().remove::<SharedLease>();
     let method = request.method();
     match request.uri().path() {
         "/ping" => match *method {
-            Method::GET | Method::HEAD => json_value(StatusCode::OK, &shared.health.ping()),
+            Method::GET | Method::HEAD => json_value(StatusCode::OK, &state.health.ping()),
             _ => method_not_allowed("GET, HEAD"),
         },
         "/invocations" => match *method {
-            Method::POST => invocation::handle(shared, request).await,
+            Method::POST => invocation::handle(state, request).await,
             _ => method_not_allowed("POST"),
         },
         "/ws" => match *method {
-            Method::GET => ws::handle(shared, request).await,
+            Method::GET => websocket::handle(state, request, lease).await,
             _ => method_not_allowed("GET"),
         },
         _ => not_found(),
@@ -44,18 +48,18 @@ where
 /// How a connection's requests reach the routes: directly, or through the app's layers.
 #[derive(Clone)]
 pub(crate) enum Dispatch {
-    Direct(Arc<Shared>),
+    Direct(Arc<AppState>),
     Layered(AppService),
 }
 
 impl Dispatch {
-    pub(crate) fn new(shared: Arc<Shared>, layers: Vec<ApplyLayer>) -> Self {
+    pub(crate) fn new(state: Arc<AppState>, layers: Vec<ApplyLayer>) -> Self {
         if layers.is_empty() {
-            return Self::Direct(shared);
+            return Self::Direct(state);
         }
         let routes = BoxCloneSyncService::new(tower::service_fn(move |request| {
-            let shared = Arc::clone(&shared);
-            async move { Ok::<_, BoxError>(route(&shared, request).await) }
+            let state = Arc::clone(&state);
+            async move { Ok::<_, BoxError>(route(&state, request).await) }
         }));
         Self::Layered(
             layers
@@ -64,11 +68,16 @@ impl Dispatch {
         )
     }
 
-    pub(crate) async fn call(&self, request: Request<Incoming>) -> Response<Body> {
+    pub(crate) async fn call<B>(&self, request: Request<B>) -> Response<Body>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
         match self {
-            Self::Direct(shared) => route(shared, request).await,
+            Self::Direct(state) => route(state, request).await,
             // User layers run here, on the server runtime: a panic is a 500, as in handlers.
             Self::Layered(service) => {
+                let request = request.map(Body::new);
                 let called = AssertUnwindSafe(service.clone().oneshot(request)).catch_unwind();
                 match called.await {
                     Ok(Ok(response)) => response,

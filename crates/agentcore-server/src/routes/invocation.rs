@@ -1,42 +1,48 @@
-//! `POST /invocations`: read the body on the server runtime; parse it strictly, answer
-//! debug actions and call the entrypoint on the handler runtime.
+//! `POST /invocations`: read the body (bounded in size and time) where the connection
+//! is served; parse it strictly, answer debug actions and call the entrypoint on the
+//! handler runtime.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::CONTENT_LENGTH;
+use http::header::{CONNECTION, CONTENT_LENGTH, HeaderValue};
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::Value;
 use tracing::Instrument;
 
-use crate::app::Shared;
-use crate::error::panic_message;
+use crate::body::Body;
+use crate::context::RequestContext;
+use crate::debug;
+use crate::error::{BoxError, panic_message};
+use crate::handler;
+use crate::log;
 use crate::offload::{AbortOnDrop, offload_body, on_server_thread};
 use crate::rejection::Rejection;
 use crate::response::error_json;
-use crate::{Body, BoxError, RequestContext, debug, handler, log};
+use crate::state::AppState;
 
 /// The payload key that names a debug action.
 const DEBUG_ACTION_KEY: &str = "_agent_core_app_action";
 
-pub(crate) async fn handle<B>(shared: &Arc<Shared>, request: Request<B>) -> Response<Body>
+pub(super) async fn handle<B>(state: &Arc<AppState>, request: Request<B>) -> Response<Body>
 where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    let context = RequestContext::from_request(&request);
-    let bytes = match read_body(request, shared.max_body_bytes).await {
+    let mut context = RequestContext::from_request(&request);
+    context.health = state.health.clone();
+    let bytes = match read_body(request, state.max_body_bytes, state.body_read_timeout).await {
         Ok(bytes) => bytes,
-        Err(rejection) => return rejection.into_response(),
+        Err(rejection) => return closing(rejection.into_response()),
     };
     let span = log::request_span("invocation", &context);
     let started = Instant::now();
     let response = if on_server_thread() {
-        offloaded(shared, bytes, context, span.clone()).await
+        offloaded(state, bytes, context, span.clone()).await
     } else {
-        dispatch(shared, &bytes, context)
+        dispatch(state, &bytes, context)
             .instrument(span.clone())
             .await
     };
@@ -50,47 +56,55 @@ where
     response
 }
 
+/// A refused body may be partly unread: the connection closes after the answer.
+fn closing(mut response: Response<Body>) -> Response<Body> {
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 /// Runs the invocation on the handler runtime (this connection is on the server's) and
 /// hands its streamed body back through a channel.
 async fn offloaded(
-    shared: &Arc<Shared>,
+    state: &Arc<AppState>,
     bytes: Bytes,
     context: RequestContext,
     span: tracing::Span,
 ) -> Response<Body> {
-    let task = shared.handlers.spawn(
+    let task = state.spawn(
         {
-            let shared = Arc::clone(shared);
-            async move { dispatch(&shared, &bytes, context).await }
+            let state = Arc::clone(state);
+            async move { dispatch(&state, &bytes, context).await }
         }
         .instrument(span.clone()),
     );
     // Dropped when the client goes away: the handler is cancelled with it.
     let response = match AbortOnDrop(task).await {
-        Ok(response) => response,
+        Ok(Some(response)) => response,
         Err(err) if err.is_panic() => error_json(
             StatusCode::INTERNAL_SERVER_ERROR,
             &panic_message(&*err.into_panic()),
         ),
-        Err(_) => error_json(
+        Ok(None) | Err(_) => error_json(
             StatusCode::SERVICE_UNAVAILABLE,
             "the handler runtime is shutting down",
         ),
     };
-    response.map(|body| offload_body(body, &shared.handlers, span))
+    response.map(|body| offload_body(body, state, span))
 }
 
-async fn dispatch(shared: &Shared, bytes: &[u8], context: RequestContext) -> Response<Body> {
+async fn dispatch(state: &AppState, bytes: &[u8], context: RequestContext) -> Response<Body> {
     let payload = match parse(bytes) {
         Ok(payload) => payload,
         Err(rejection) => return rejection.into_response(),
     };
-    if shared.debug
+    if state.debug
         && let Some(action) = payload.get(DEBUG_ACTION_KEY)
     {
-        return debug::handle(action, &shared.health);
+        return debug::handle(action, &state.health);
     }
-    match &shared.entrypoint {
+    match &state.entrypoint {
         Some(entrypoint) => handler::invoke(entrypoint, payload, context).await,
         None => error_json(StatusCode::INTERNAL_SERVER_ERROR, "No entrypoint defined"),
     }
@@ -106,9 +120,13 @@ fn declared_length<B>(request: &Request<B>) -> Option<u64> {
         .ok()
 }
 
-/// Reads the body, at most `limit` bytes; a larger declared length is refused before
-/// anything is read.
-async fn read_body<B>(request: Request<B>, limit: usize) -> Result<Bytes, Rejection>
+/// Reads the body, at most `limit` bytes within `timeout`; a larger declared length is
+/// refused before anything is read.
+async fn read_body<B>(
+    request: Request<B>,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Bytes, Rejection>
 where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
@@ -116,10 +134,12 @@ where
     if declared_length(&request).is_some_and(|length| length > limit as u64) {
         return Err(Rejection::TooLarge(limit));
     }
-    match Limited::new(request.into_body(), limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(err) if err.is::<LengthLimitError>() => Err(Rejection::TooLarge(limit)),
-        Err(err) => Err(Rejection::Body(err.to_string())),
+    let collect = Limited::new(request.into_body(), limit).collect();
+    match tokio::time::timeout(timeout, collect).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(err)) if err.is::<LengthLimitError>() => Err(Rejection::TooLarge(limit)),
+        Ok(Err(err)) => Err(Rejection::Body(err.to_string())),
+        Err(_) => Err(Rejection::BodyTimeout(timeout)),
     }
 }
 

@@ -1,0 +1,204 @@
+//! The settings of a server, their defaults, and what is read from the host (container
+//! detection, `PORT`). Every limit and timeout of the host is named here.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+/// The port AgentCore Runtime talks to.
+///
+/// ```
+/// assert_eq!(agentcore_server::DEFAULT_PORT, 8080);
+/// ```
+pub const DEFAULT_PORT: u16 = 8080;
+/// The largest request body the service sends (and the default limit): 100,000,000 bytes.
+///
+/// ```
+/// assert_eq!(agentcore_server::DEFAULT_MAX_BODY_BYTES, 100_000_000);
+/// ```
+pub const DEFAULT_MAX_BODY_BYTES: usize = 100_000_000;
+/// How long in-flight work may run after a shutdown signal, by default.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(agentcore_server::DEFAULT_SHUTDOWN_TIMEOUT, Duration::from_secs(30));
+/// ```
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a client may take to send a request head, and a new connection its first
+/// request line, by default (slow clients).
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(agentcore_server::DEFAULT_HEADER_READ_TIMEOUT, Duration::from_secs(30));
+/// ```
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a client may take to send a whole request body, by default: 100 MB in a
+/// minute is 1.7 MB/s.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(agentcore_server::DEFAULT_BODY_READ_TIMEOUT, Duration::from_secs(60));
+/// ```
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a keep-alive connection may stay idle between requests, by default.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(agentcore_server::DEFAULT_IDLE_TIMEOUT, Duration::from_secs(120));
+/// ```
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+/// How many connections (HTTP and WebSocket) are served at once, by default.
+///
+/// ```
+/// assert_eq!(agentcore_server::DEFAULT_MAX_CONNECTIONS, 4096);
+/// ```
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+/// How many health-check connections are served at once, apart from
+/// [`DEFAULT_MAX_CONNECTIONS`], by default.
+///
+/// ```
+/// assert_eq!(agentcore_server::DEFAULT_MAX_HEALTH_CONNECTIONS, 32);
+/// ```
+pub const DEFAULT_MAX_HEALTH_CONNECTIONS: usize = 32;
+/// How many accepted connections may wait for their first request line or for a
+/// connection slot at once, by default.
+///
+/// ```
+/// assert_eq!(agentcore_server::DEFAULT_MAX_PENDING_CONNECTIONS, 1024);
+/// ```
+pub const DEFAULT_MAX_PENDING_CONNECTIONS: usize = 1024;
+/// How many threads run the server runtime (accepting, HTTP, `/ping`), by default.
+///
+/// ```
+/// assert_eq!(agentcore_server::DEFAULT_SERVER_THREADS, 1);
+/// ```
+pub const DEFAULT_SERVER_THREADS: usize = 1;
+
+/// Settings of the listener, of connections and of requests, as the builder sets them.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) host: Option<IpAddr>,
+    pub(crate) port: Option<u16>,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) body_read_timeout: Duration,
+    pub(crate) shutdown_timeout: Duration,
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) max_connections: usize,
+    pub(crate) max_health_connections: usize,
+    pub(crate) max_pending_connections: usize,
+    pub(crate) server_threads: usize,
+    pub(crate) websocket: WebSocketLimits,
+}
+
+/// The limits of accepted WebSockets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WebSocketLimits {
+    pub(crate) max_message_bytes: usize,
+    pub(crate) max_frame_bytes: usize,
+    pub(crate) max_write_buffer_bytes: usize,
+    pub(crate) read_buffer_bytes: usize,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) ping_interval: Option<Duration>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            host: None,
+            port: None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_health_connections: DEFAULT_MAX_HEALTH_CONNECTIONS,
+            max_pending_connections: DEFAULT_MAX_PENDING_CONNECTIONS,
+            server_threads: DEFAULT_SERVER_THREADS,
+            websocket: WebSocketLimits::default(),
+        }
+    }
+}
+
+/// The default largest WebSocket message: 64 MiB.
+///
+/// ```
+/// assert_eq!(agentcore_server::ws::DEFAULT_MAX_MESSAGE_BYTES, 64 * 1024 * 1024);
+/// ```
+pub const DEFAULT_WEBSOCKET_MAX_MESSAGE_BYTES: usize = 64 << 20;
+/// The default largest WebSocket frame: 16 MiB.
+///
+/// ```
+/// assert_eq!(agentcore_server::ws::DEFAULT_MAX_FRAME_BYTES, 16 * 1024 * 1024);
+/// ```
+pub const DEFAULT_WEBSOCKET_MAX_FRAME_BYTES: usize = 16 << 20;
+/// The default bound of a WebSocket's write queue: one largest message. A send that
+/// would queue more fails ([`crate::ws::WebSocketError::is_too_large`]).
+///
+/// ```
+/// assert_eq!(agentcore_server::ws::DEFAULT_MAX_WRITE_BUFFER_BYTES, 64 * 1024 * 1024);
+/// ```
+pub const DEFAULT_WEBSOCKET_MAX_WRITE_BUFFER_BYTES: usize = 64 << 20;
+/// The default size of a WebSocket's read buffer: 8 KiB (what an idle socket holds).
+///
+/// ```
+/// assert_eq!(agentcore_server::ws::DEFAULT_READ_BUFFER_BYTES, 8 * 1024);
+/// ```
+pub const DEFAULT_WEBSOCKET_READ_BUFFER_BYTES: usize = 8 << 10;
+/// The default WebSocket idle timeout: 120 s without a frame (data or pong) from the
+/// peer, or of a send that makes no progress.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(agentcore_server::ws::DEFAULT_IDLE_TIMEOUT, Duration::from_secs(120));
+/// ```
+pub const DEFAULT_WEBSOCKET_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+/// The default WebSocket ping interval: the server pings after 30 s without a frame
+/// from the peer, so a live but quiet peer answers with a pong.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(agentcore_server::ws::DEFAULT_PING_INTERVAL, Duration::from_secs(30));
+/// ```
+pub const DEFAULT_WEBSOCKET_PING_INTERVAL: Duration = Duration::from_secs(30);
+
+impl Default for WebSocketLimits {
+    fn default() -> Self {
+        Self {
+            max_message_bytes: DEFAULT_WEBSOCKET_MAX_MESSAGE_BYTES,
+            max_frame_bytes: DEFAULT_WEBSOCKET_MAX_FRAME_BYTES,
+            max_write_buffer_bytes: DEFAULT_WEBSOCKET_MAX_WRITE_BUFFER_BYTES,
+            read_buffer_bytes: DEFAULT_WEBSOCKET_READ_BUFFER_BYTES,
+            idle_timeout: DEFAULT_WEBSOCKET_IDLE_TIMEOUT,
+            ping_interval: Some(DEFAULT_WEBSOCKET_PING_INTERVAL),
+        }
+    }
+}
+
+impl Config {
+    /// The address to bind: the settings, else the environment, else the defaults.
+    pub(crate) fn bind_address(&self) -> SocketAddr {
+        let host = self.host.unwrap_or_else(default_host);
+        let port = self.port.or_else(env_port).unwrap_or(DEFAULT_PORT);
+        SocketAddr::new(host, port)
+    }
+}
+
+/// Whether this process runs in a container: `/.dockerenv` exists or `DOCKER_CONTAINER`
+/// is set to a non-empty value.
+pub(crate) fn in_container() -> bool {
+    std::path::Path::new("/.dockerenv").exists()
+        || std::env::var_os("DOCKER_CONTAINER").is_some_and(|v| !v.is_empty())
+}
+
+fn default_host() -> IpAddr {
+    if in_container() {
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+    } else {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    }
+}
+
+fn env_port() -> Option<u16> {
+    std::env::var("PORT").ok()?.trim().parse().ok()
+}
