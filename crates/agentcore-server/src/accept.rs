@@ -106,6 +106,8 @@ impl Admission {
         let Ok(Ok(Some((placement, prefix)))) = placed else {
             return; // silent past the deadline, closed, or failed
         };
+        // Its first request has begun: not idle, and on the header-read clock.
+        activity.bytes_read();
         match placement {
             Placement::Health => {
                 let Some(lease) = self.health.acquire(&activity, Shed::Oldest) else {

@@ -10,10 +10,17 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use std::time::Duration;
+
 use tokio::sync::Notify;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::activity::Activity;
+
+/// How long a connection must have been idle to be shed: one that has just answered may
+/// still be writing its response.
+pub(crate) const SHED_MIN_IDLE: Duration = Duration::from_secs(1);
 
 /// A bounded pool of connection slots.
 #[derive(Debug)]
@@ -115,9 +122,11 @@ impl Pool {
 
 impl Members {
     fn longest_idle(&self) -> Option<u64> {
+        let now = Instant::now();
         self.by_id
             .iter()
             .filter_map(|(id, member)| Some((member.activity.idle_since()?, *id)))
+            .filter(|(since, _)| now.saturating_duration_since(*since) >= SHED_MIN_IDLE)
             .min()
             .map(|(_, id)| id)
     }
@@ -148,14 +157,20 @@ impl Drop for Lease {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_full_pool_sheds_the_longest_idle_else_the_oldest_or_nothing() {
+    #[tokio::test(start_paused = true)]
+    async fn a_full_pool_sheds_the_longest_idle_else_the_oldest_or_nothing() {
         let pool = Pool::new(2);
         let (a, b) = (Arc::new(Activity::new()), Arc::new(Activity::new()));
         let busy = |activity: &Activity| activity.request_started();
         let first = pool.acquire(&a, Shed::Idle).unwrap();
         let second = pool.acquire(&b, Shed::Idle).unwrap();
         busy(&a);
+        // `b` has just become idle: it may still be writing its answer.
+        assert!(
+            pool.acquire(&Arc::new(Activity::new()), Shed::Idle)
+                .is_none()
+        );
+        tokio::time::advance(SHED_MIN_IDLE + Duration::from_millis(1)).await;
         // `b` is idle: shed.
         let third = pool
             .acquire(&Arc::new(Activity::new()), Shed::Idle)

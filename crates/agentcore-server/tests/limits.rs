@@ -205,6 +205,8 @@ async fn a_full_pool_sheds_the_connection_idle_for_longest() {
     let mut newer = TcpStream::connect(server.addr).await.unwrap();
     newer.write_all(echo).await.unwrap();
     assert!(read_response(&mut newer).await.starts_with("HTTP/1.1 200"));
+    // Idle for longer than a connection that may still be writing its answer.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     // Both idle keep-alives; a third is served at once, and the older idle one is closed.
     let mut third = TcpStream::connect(server.addr).await.unwrap();
     third.write_all(echo).await.unwrap();

@@ -307,7 +307,6 @@ fn arguments() {
 }
 
 #[test]
-#[ignore = "enabled when docs/ARCHITECTURE.md has the server's layers table"]
 fn server_crate_matches_architecture_md() {
     let root = workspace_root();
     let result = check(&root.join(DEFAULT_CRATE), &root.join(DOC), DOC);

@@ -219,9 +219,7 @@ impl Message {
         match self {
             Self::Text(text) => Bytes::from(text.0),
             Self::Binary(bytes) | Self::Ping(bytes) | Self::Pong(bytes) => bytes,
-            Self::Close(frame) => frame
-                .map(|f| Bytes::from(f.reason.0))
-                .unwrap_or_default(),
+            Self::Close(frame) => frame.map(|f| Bytes::from(f.reason.0)).unwrap_or_default(),
         }
     }
 

@@ -1,6 +1,8 @@
 //! A test server on 127.0.0.1:0 and a real HTTP/1.1 client.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod child;
+
 use std::net::SocketAddr;
 
 use agentcore_server::App;
