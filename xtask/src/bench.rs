@@ -7,6 +7,7 @@
 //! window; the per-side figure is the median of its rounds.
 
 mod baseline;
+mod idle;
 mod load;
 mod measure;
 mod report;
@@ -29,7 +30,8 @@ usage: cargo xtask bench [--rounds N] [--secs S] [--quick] [--no-write]
 
 Benchmarks the agent host (example bench_agent) against a bare-hyper baseline over
 loopback: /ping and /invocations (50 keep-alive connections), SSE (1000 events of 100 B
-per request), WebSocket echo (50 connections), cold start and RSS. Rounds alternate
+per request), WebSocket echo (50 connections), cold start, RSS, and the RSS of 1000
+idle WebSockets. Rounds alternate
 agent, baseline, agent, baseline...; figures are medians of the rounds. Writes the
 `## Agent host (server)` section of docs/BENCHMARKS.md.
 
@@ -296,6 +298,7 @@ fn bench(options: &Options) -> Result<(), String> {
     for side in Side::BOTH {
         report.rss_idle_kib[side as usize] = rss_kib(servers[side as usize].child.id())?;
     }
+
     for load in Load::ALL {
         for round in 1..=options.rounds {
             for side in Side::BOTH {
@@ -312,6 +315,16 @@ fn bench(options: &Options) -> Result<(), String> {
     }
     for side in Side::BOTH {
         report.rss_loaded_kib[side as usize] = rss_kib(servers[side as usize].child.id())?;
+    }
+    for side in Side::BOTH {
+        let server = &servers[side as usize];
+        let kib = idle::rss_per_idle_websocket(server.port, server.child.id())?;
+        eprintln!(
+            "idle websockets  {:<10} {kib:.1} KiB each ({} open)",
+            side.name(),
+            idle::IDLE_SOCKETS
+        );
+        report.ws_idle_kib[side as usize] = kib;
     }
     drop(servers);
 

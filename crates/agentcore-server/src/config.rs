@@ -56,9 +56,9 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
 /// [`DEFAULT_MAX_CONNECTIONS`], by default.
 ///
 /// ```
-/// assert_eq!(agentcore_server::DEFAULT_MAX_HEALTH_CONNECTIONS, 32);
+/// assert_eq!(agentcore_server::DEFAULT_MAX_HEALTH_CONNECTIONS, 256);
 /// ```
-pub const DEFAULT_MAX_HEALTH_CONNECTIONS: usize = 32;
+pub const DEFAULT_MAX_HEALTH_CONNECTIONS: usize = 256;
 /// How many accepted connections may wait for their first request line or for a
 /// connection slot at once, by default.
 ///

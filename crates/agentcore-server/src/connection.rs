@@ -58,28 +58,27 @@ impl Serving {
     {
         let lease = Arc::new(lease);
         let io = TokioIo::new(Watched::new(stream, Arc::clone(&activity)));
-        let service = {
-            let dispatch = self.dispatch.clone();
-            let activity = Arc::clone(&activity);
-            let lease = Arc::clone(&lease);
-            let shutdown = self.shutdown.clone();
-            service_fn(move |mut request: Request<hyper::body::Incoming>| {
-                activity.request_started();
-                if request.headers().contains_key(UPGRADE) {
-                    // A WebSocket keeps the slot after this connection's task ends.
-                    request
-                        .extensions_mut()
-                        .insert(SharedLease(Arc::clone(&lease)));
-                }
-                let dispatch = dispatch.clone();
-                let activity = Arc::clone(&activity);
-                let shutdown = shutdown.clone();
-                async move {
-                    let response = dispatch.call(request).await;
-                    Ok::<_, Infallible>(ConnectionBody::track(response, activity, &shutdown))
-                }
-            })
-        };
+        // What each request needs, behind one pointer: one reference count per request.
+        let shared = Arc::new(PerConnection {
+            dispatch: self.dispatch.clone(),
+            activity: Arc::clone(&activity),
+            lease: Arc::clone(&lease),
+            shutdown: self.shutdown.clone(),
+        });
+        let service = service_fn(move |mut request: Request<hyper::body::Incoming>| {
+            shared.activity.request_started();
+            if request.headers().contains_key(UPGRADE) {
+                // A WebSocket keeps the slot after this connection's task ends.
+                request
+                    .extensions_mut()
+                    .insert(SharedLease(Arc::clone(&shared.lease)));
+            }
+            let shared = Arc::clone(&shared);
+            async move {
+                let response = shared.dispatch.call(request).await;
+                Ok::<_, Infallible>(ConnectionBody::track(response, &shared))
+            }
+        });
         let connection = self.builder.serve_connection_with_upgrades(io, service);
         let mut connection = std::pin::pin!(connection);
         // A connection error concerns that client only (reset, malformed request); an
@@ -96,6 +95,14 @@ impl Serving {
             () = lease.evicted() => {}
         }
     }
+}
+
+/// What every request of one connection shares.
+struct PerConnection {
+    dispatch: Dispatch,
+    activity: Arc<Activity>,
+    lease: Arc<Lease>,
+    shutdown: Shutdown,
 }
 
 /// A socket that tells the connection's activity when bytes arrive.
@@ -169,23 +176,20 @@ struct ConnectionBody {
 impl ConnectionBody {
     /// The response, its body tracked until it ends. A body of known size is plain bytes
     /// that hyper writes at once: its request ends now, without a wrapper.
-    fn track(
-        response: Response<Body>,
-        activity: Arc<Activity>,
-        shutdown: &Shutdown,
-    ) -> Response<Body> {
+    fn track(response: Response<Body>, connection: &PerConnection) -> Response<Body> {
         if http_body::Body::size_hint(response.body())
             .exact()
             .is_some()
         {
-            activity.request_finished();
+            connection.activity.request_finished();
             return response;
         }
+        let activity = Arc::clone(&connection.activity);
         let sse = response
             .headers()
             .get(CONTENT_TYPE)
             .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
-        let cut = Box::pin(shutdown.cut_owned());
+        let cut = Box::pin(connection.shutdown.cut_owned());
         response.map(|body| {
             Body::new(Self {
                 body,

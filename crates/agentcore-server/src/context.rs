@@ -92,7 +92,7 @@ impl RequestContext {
     /// assert!(!forwarded.contains_key("cookie"));
     /// ```
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        Self::from_parts(headers, http::Extensions::new())
+        Self::from_parts(headers, http::Extensions::new(), Health::new())
     }
 
     /// Builds the context of a request: its headers and its extensions.
@@ -109,10 +109,23 @@ impl RequestContext {
     /// assert_eq!(ctx.extensions.get::<Tenant>(), Some(&Tenant("acme")));
     /// ```
     pub fn from_request<B>(request: &http::Request<B>) -> Self {
-        Self::from_parts(request.headers(), request.extensions().clone())
+        Self::from_parts(
+            request.headers(),
+            request.extensions().clone(),
+            Health::new(),
+        )
     }
 
-    fn from_parts(headers: &HeaderMap, extensions: http::Extensions) -> Self {
+    /// The context of a request to the app whose health this is.
+    pub(crate) fn for_app<B>(request: &http::Request<B>, health: &Health) -> Self {
+        Self::from_parts(
+            request.headers(),
+            request.extensions().clone(),
+            health.clone(),
+        )
+    }
+
+    fn from_parts(headers: &HeaderMap, extensions: http::Extensions, health: Health) -> Self {
         let text = |name: &HeaderName| {
             headers
                 .get(name)
@@ -140,7 +153,7 @@ impl RequestContext {
             routing_experiment: RoutingExperiment::from_entries(&baggage),
             baggage,
             extensions,
-            health: Health::new(),
+            health,
         }
     }
 

@@ -3,6 +3,7 @@
 //! handler runtime.
 
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -31,8 +32,7 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    let mut context = RequestContext::from_request(&request);
-    context.health = state.health.clone();
+    let context = RequestContext::for_app(&request, &state.health);
     let bytes = match read_body(request, state.max_body_bytes, state.body_read_timeout).await {
         Ok(bytes) => bytes,
         Err(rejection) => return closing(rejection.into_response()),
@@ -134,12 +134,19 @@ where
     if declared_length(&request).is_some_and(|length| length > limit as u64) {
         return Err(Rejection::TooLarge(limit));
     }
-    let collect = Limited::new(request.into_body(), limit).collect();
-    match tokio::time::timeout(timeout, collect).await {
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(err)) if err.is::<LengthLimitError>() => Err(Rejection::TooLarge(limit)),
-        Ok(Err(err)) => Err(Rejection::Body(err.to_string())),
-        Err(_) => Err(Rejection::BodyTimeout(timeout)),
+    let mut collect = std::pin::pin!(Limited::new(request.into_body(), limit).collect());
+    // Most bodies arrive with their head: no timer for those.
+    let first = std::future::poll_fn(|cx| Poll::Ready(collect.as_mut().poll(cx))).await;
+    let collected = match first {
+        Poll::Ready(collected) => collected,
+        Poll::Pending => tokio::time::timeout(timeout, collect)
+            .await
+            .map_err(|_| Rejection::BodyTimeout(timeout))?,
+    };
+    match collected {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(err) if err.is::<LengthLimitError>() => Err(Rejection::TooLarge(limit)),
+        Err(err) => Err(Rejection::Body(err.to_string())),
     }
 }
 

@@ -36,8 +36,7 @@ pub(super) async fn handle<B>(
             .insert(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
         return response;
     };
-    let mut context = RequestContext::from_request(&request);
-    context.health = state.health.clone();
+    let context = RequestContext::for_app(&request, &state.health);
     let (decided, answer) = oneshot::channel();
     let decision: Decision = Arc::new(Mutex::new(Some(decided)));
     let (handback, handed_back) = oneshot::channel();
