@@ -318,9 +318,10 @@ impl App {
     /// use agentcore_server::{App, Health, PingStatus};
     ///
     /// let health = Health::new();
-    /// let app = App::new().with_health(health.clone());
-    /// health.force(PingStatus::HealthyBusy);
-    /// assert_eq!(app.health().forced(), Some(PingStatus::HealthyBusy));
+    /// let app = App::new().ping(|| PingStatus::HealthyBusy).with_health(health.clone());
+    /// assert_eq!(health.ping().status, PingStatus::HealthyBusy); // the ping function came along
+    /// health.force(PingStatus::Healthy);
+    /// assert_eq!(app.health().forced(), Some(PingStatus::Healthy));
     /// ```
     pub fn with_health(mut self, health: Health) -> Self {
         health.set_ping_fn(self.ping.clone());

@@ -2,8 +2,8 @@
 //!
 //! Two runtimes. The *server runtime* is the server's own ([`crate::App::server_threads`]
 //! threads); the *handler runtime* is the one that called [`crate::App::run`] or
-//! [`crate::App::serve`]: yours. The server runtime accepts every connection and looks at
-//! its first request line:
+//! [`crate::App::serve`]: yours. The server runtime accepts every connection and reads
+//! its first bytes into a buffer (replayed to hyper after):
 //!
 //! - a connection that starts with `GET /ping` (a health check) stays on the server
 //!   runtime. `/ping` is answered there from memory; an invocation that arrives on such a

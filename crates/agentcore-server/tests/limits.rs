@@ -218,3 +218,68 @@ async fn a_full_pool_sheds_the_connection_idle_for_longest() {
     newer.write_all(echo).await.unwrap();
     assert!(read_response(&mut newer).await.starts_with("HTTP/1.1 200"));
 }
+
+#[tokio::test]
+async fn a_body_is_read_within_the_body_read_timeout_and_cut_past_it() {
+    for (timeout_ms, expected) in [(1500, "HTTP/1.1 200"), (150, "HTTP/1.1 408")] {
+        let app = App::new()
+            .body_read_timeout(Duration::from_millis(timeout_ms))
+            .entrypoint(|payload: serde_json::Value| async move {
+                Ok::<_, agentcore_server::BoxError>(payload)
+            });
+        let server = TestServer::start(app).await;
+        let mut socket = TcpStream::connect(server.addr).await.unwrap();
+        socket
+            .write_all(b"POST /invocations HTTP/1.1\r\nhost: t\r\ncontent-length: 8\r\n\r\n{\"a\":")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let _ = socket.write_all(b"1}\n").await; // may find the connection closed
+        let answer = timeout(Duration::from_secs(5), read_response(&mut socket))
+            .await
+            .unwrap();
+        assert!(answer.starts_with(expected), "{timeout_ms} ms: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn the_pending_pool_closes_its_oldest_when_full() {
+    let app = App::new()
+        .max_pending_connections(4)
+        .header_read_timeout(Duration::from_secs(60));
+    let server = TestServer::start(app).await;
+    let mut silent = Vec::new();
+    for _ in 0..6 {
+        silent.push(TcpStream::connect(server.addr).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for oldest in &mut silent[..2] {
+        closed_after(oldest, Instant::now()).await;
+    }
+    for newer in &mut silent[2..] {
+        assert!(still_open(newer, Duration::from_millis(100)).await);
+    }
+    silent[5].write_all(PING).await.unwrap();
+    assert!(
+        read_response(&mut silent[5])
+            .await
+            .starts_with("HTTP/1.1 200")
+    );
+}
+
+#[tokio::test]
+async fn the_health_pool_closes_its_oldest_when_full_and_answers_the_newcomer() {
+    let server = TestServer::start(App::new().max_health_connections(2)).await;
+    let mut pingers = Vec::new();
+    for _ in 0..3 {
+        let mut socket = TcpStream::connect(server.addr).await.unwrap();
+        socket.write_all(PING).await.unwrap();
+        assert!(read_response(&mut socket).await.starts_with("HTTP/1.1 200"));
+        pingers.push(socket);
+    }
+    closed_after(&mut pingers[0], Instant::now()).await;
+    for socket in &mut pingers[1..] {
+        socket.write_all(PING).await.unwrap();
+        assert!(read_response(socket).await.starts_with("HTTP/1.1 200"));
+    }
+}

@@ -299,3 +299,43 @@ async fn shutdown_closes_sockets_with_1001() {
         Err(tungstenite::Error::Io(_))
     ));
 }
+
+#[tokio::test]
+async fn the_write_queue_is_bounded_and_a_send_that_cannot_progress_times_out() {
+    let (report, mut reports) = tokio::sync::mpsc::unbounded_channel();
+    let app = App::new()
+        .websocket_max_write_buffer_bytes(16 * 1024)
+        .websocket_idle_timeout(Duration::from_millis(500))
+        .websocket(move |upgrade: WebSocketUpgrade, _ctx| {
+            let report = report.clone();
+            async move {
+                let mut socket = upgrade.accept().await?;
+                // Within the bound, then over it.
+                socket.send_binary(vec![0u8; 8 * 1024]).await?;
+                let too_large = socket.send_binary(vec![0u8; 64 * 1024]).await.unwrap_err();
+                report.send(("too large", too_large.is_too_large())).ok();
+                // A peer that reads nothing: sends stall, then fail.
+                let started = tokio::time::Instant::now();
+                let stalled = loop {
+                    if let Err(err) = socket.send_binary(vec![0u8; 8 * 1024]).await {
+                        break err;
+                    }
+                };
+                let waited = started.elapsed() >= Duration::from_millis(400);
+                report
+                    .send(("timeout", stalled.is_timeout() && waited))
+                    .ok();
+                Ok::<_, BoxError>(())
+            }
+        });
+    let server = TestServer::start(app).await;
+    let _client = connect(&server, &[]).await.unwrap(); // never read
+    let first = tokio::time::timeout(Duration::from_secs(5), reports.recv())
+        .await
+        .unwrap();
+    assert_eq!(first, Some(("too large", true)));
+    let second = tokio::time::timeout(Duration::from_secs(20), reports.recv())
+        .await
+        .unwrap();
+    assert_eq!(second, Some(("timeout", true)));
+}
