@@ -28,6 +28,28 @@ pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(300);
 /// ```
 pub const DEFAULT_SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(900);
 
+/// How many connections the emulator serves at once, by default; more wait.
+///
+/// ```
+/// assert_eq!(agentcore_emulator::DEFAULT_MAX_CONNECTIONS, 1024);
+/// ```
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// How long a client may take to send a request head, by default.
+///
+/// ```
+/// # use std::time::Duration;
+/// assert_eq!(agentcore_emulator::DEFAULT_HEADER_READ_TIMEOUT, Duration::from_secs(30));
+/// ```
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the agent may take to answer an invocation (its response head), by default:
+/// the service's 15 minutes for a synchronous request.
+///
+/// ```
+/// # use std::time::Duration;
+/// assert_eq!(agentcore_emulator::DEFAULT_AGENT_TIMEOUT, Duration::from_secs(900));
+/// ```
+pub const DEFAULT_AGENT_TIMEOUT: Duration = Duration::from_secs(900);
+
 /// One runtime: its ARN, the local agent behind it, and its endpoints (qualifiers).
 ///
 /// ```
@@ -61,17 +83,49 @@ pub struct Runtime {
 /// assert!(debug.contains("clock_skew: 300s"));
 /// assert!(debug.contains("session_idle_timeout: 900s"));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     pub(crate) runtimes: Vec<Runtime>,
     pub(crate) bearer_tokens: Vec<String>,
     pub(crate) jwt_secret: Option<Vec<u8>>,
     pub(crate) credentials: Vec<Credentials>,
     pub(crate) allow_anonymous: bool,
+    pub(crate) signing_hosts: Vec<String>,
+    /// Lower-case names of headers forwarded to the agent besides the contract's own.
+    pub(crate) forward_headers: Vec<String>,
     pub(crate) clock_skew: Duration,
     pub(crate) session_idle_timeout: Duration,
     pub(crate) max_payload_bytes: usize,
+    pub(crate) max_connections: usize,
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) agent_timeout: Duration,
     pub(crate) work_root: PathBuf,
+}
+
+/// Shows the settings; secrets (tokens, the JWT secret, secret keys) as `<redacted>`.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted: Vec<&str> = self.bearer_tokens.iter().map(|_| "<redacted>").collect();
+        f.debug_struct("Config")
+            .field("runtimes", &self.runtimes)
+            .field("bearer_tokens", &redacted)
+            .field(
+                "jwt_secret",
+                &self.jwt_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("credentials", &self.credentials)
+            .field("allow_anonymous", &self.allow_anonymous)
+            .field("signing_hosts", &self.signing_hosts)
+            .field("forward_headers", &self.forward_headers)
+            .field("clock_skew", &self.clock_skew)
+            .field("session_idle_timeout", &self.session_idle_timeout)
+            .field("max_payload_bytes", &self.max_payload_bytes)
+            .field("max_connections", &self.max_connections)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("agent_timeout", &self.agent_timeout)
+            .field("work_root", &self.work_root)
+            .finish()
+    }
 }
 
 impl Default for Config {
@@ -82,9 +136,14 @@ impl Default for Config {
             jwt_secret: None,
             credentials: Vec::new(),
             allow_anonymous: false,
+            signing_hosts: Vec::new(),
+            forward_headers: Vec::new(),
             clock_skew: DEFAULT_CLOCK_SKEW,
             session_idle_timeout: DEFAULT_SESSION_IDLE_TIMEOUT,
             max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            agent_timeout: DEFAULT_AGENT_TIMEOUT,
             work_root: std::env::temp_dir()
                 .join(format!("agentcore-emulator-{}", std::process::id())),
         }
@@ -153,7 +212,9 @@ impl EmulatorBuilder {
     /// ```
     /// # use agentcore_emulator::Emulator;
     /// let emulator = Emulator::builder().bearer_token("local-token").build();
-    /// assert!(format!("{emulator:?}").contains("local-token"));
+    /// let debug = format!("{emulator:?}");
+    /// assert!(!debug.contains("local-token")); // tokens are redacted
+    /// assert!(debug.contains("bearer_tokens: [\"<redacted>\"]"));
     /// ```
     pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
         self.config.bearer_tokens.push(token.into());
@@ -164,8 +225,9 @@ impl EmulatorBuilder {
     ///
     /// ```
     /// # use agentcore_emulator::Emulator;
-    /// let emulator = Emulator::builder().jwt_hs256_secret("secret").build();
-    /// assert!(format!("{emulator:?}").contains("jwt_secret: Some("));
+    /// let emulator = Emulator::builder().jwt_hs256_secret("s3cr3t").build();
+    /// let debug = format!("{emulator:?}");
+    /// assert!(debug.contains("jwt_secret: Some(\"<redacted>\")") && !debug.contains("s3cr3t"));
     /// ```
     pub fn jwt_hs256_secret(mut self, secret: impl Into<Vec<u8>>) -> Self {
         self.config.jwt_secret = Some(secret.into());
@@ -204,6 +266,75 @@ impl EmulatorBuilder {
     /// ```
     pub fn allow_anonymous(mut self, allow: bool) -> Self {
         self.config.allow_anonymous = allow;
+        self
+    }
+
+    /// Accepts SigV4 signatures made for `host` as well as for the emulator's own `Host`:
+    /// the SDKs sign for `bedrock-agentcore.{region}.amazonaws.com`, so an unmodified SDK
+    /// URL works after a plain host rewrite to the emulator.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().signing_host("bedrock-agentcore.us-east-1.amazonaws.com").build();
+    /// assert!(format!("{emulator:?}").contains("bedrock-agentcore.us-east-1.amazonaws.com"));
+    /// ```
+    pub fn signing_host(mut self, host: impl Into<String>) -> Self {
+        self.config.signing_hosts.push(host.into());
+        self
+    }
+
+    /// Forwards the caller's header `name` to the agent (the runtime's request-header
+    /// allowlist). `Authorization` reaches the agent only when named here, as with the
+    /// service; the contract's own headers are always forwarded.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().forward_header("Authorization").build();
+    /// assert!(format!("{emulator:?}").contains("forward_headers: [\"authorization\"]"));
+    /// ```
+    pub fn forward_header(mut self, name: &str) -> Self {
+        self.config.forward_headers.push(name.to_ascii_lowercase());
+        self
+    }
+
+    /// How many connections are served at once; more wait to be accepted (default
+    /// [`DEFAULT_MAX_CONNECTIONS`]).
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().max_connections(16).build();
+    /// assert!(format!("{emulator:?}").contains("max_connections: 16"));
+    /// ```
+    pub fn max_connections(mut self, limit: usize) -> Self {
+        self.config.max_connections = limit.max(1);
+        self
+    }
+
+    /// How long a client may take to send a request head; a slower one is disconnected
+    /// (default [`DEFAULT_HEADER_READ_TIMEOUT`]).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().header_read_timeout(Duration::from_secs(5)).build();
+    /// assert!(format!("{emulator:?}").contains("header_read_timeout: 5s"));
+    /// ```
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.config.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long the agent may take to answer an invocation; past it the caller gets
+    /// `424 RuntimeClientError` (default [`DEFAULT_AGENT_TIMEOUT`]).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().agent_timeout(Duration::from_secs(60)).build();
+    /// assert!(format!("{emulator:?}").contains("agent_timeout: 60s"));
+    /// ```
+    pub fn agent_timeout(mut self, timeout: Duration) -> Self {
+        self.config.agent_timeout = timeout;
         self
     }
 

@@ -143,11 +143,6 @@ impl ServiceError {
             HeaderValue::from_static("application/json"),
         );
         headers.insert("x-amzn-errortype", HeaderValue::from_static(self.kind));
-        headers.insert(
-            "x-amzn-requestid",
-            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
-                .unwrap_or(HeaderValue::from_static("-")),
-        );
         response
     }
 }

@@ -53,13 +53,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 pub use body::BoxError;
 pub use config::{
-    Config, DEFAULT_CLOCK_SKEW, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_SESSION_IDLE_TIMEOUT,
+    Config, DEFAULT_AGENT_TIMEOUT, DEFAULT_CLOCK_SKEW, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_SESSION_IDLE_TIMEOUT,
     EmulatorBuilder, Runtime,
 };
 pub use error::ServiceError;
@@ -159,7 +161,7 @@ impl Emulator {
                 let mut tick = tokio::time::interval((idle / 4).max(Duration::from_millis(50)));
                 loop {
                     tick.tick().await;
-                    state.sessions.reap();
+                    state.sessions.reap().await;
                 }
             }
         });
@@ -172,20 +174,31 @@ impl Emulator {
     }
 }
 
+/// Accepts up to `max_connections` at once (more wait in the listen backlog); each gets
+/// the header-read timeout.
 async fn accept_loop(listener: TcpListener, state: Arc<server::State>) {
+    let slots = Arc::new(Semaphore::new(state.config.max_connections));
+    let header_read_timeout = state.config.header_read_timeout;
     loop {
+        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+            return;
+        };
         let Ok((stream, _)) = listener.accept().await else {
+            // Out of descriptors, most likely: wait for a connection to end.
             tokio::time::sleep(Duration::from_millis(20)).await;
             continue;
         };
         let _ = stream.set_nodelay(true);
         let state = Arc::clone(&state);
         tokio::spawn(async move {
+            let _slot = slot;
             let service = service_fn(move |request| {
                 let state = Arc::clone(&state);
                 async move { Ok::<_, Infallible>(server::handle(state, request).await) }
             });
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_read_timeout)
                 .serve_connection(TokioIo::new(stream), service)
                 .with_upgrades()
                 .await;

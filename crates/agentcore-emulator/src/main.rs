@@ -1,128 +1,183 @@
 //! `agentcore-emulator`: the local AgentCore data plane, from the command line.
+//!
+//! Secrets can come from the environment instead of argv (where `ps` shows them):
+//! `AGENTCORE_EMULATOR_BEARER_TOKEN`, `AGENTCORE_EMULATOR_JWT_SECRET` and
+//! `AGENTCORE_EMULATOR_CREDENTIALS` (comma-separated lists for the repeatable ones).
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use agentcore_emulator::{Emulator, EmulatorBuilder};
-
-const USAGE: &str = "\
-agentcore-emulator: a local AgentCore data plane in front of local agents
-
-USAGE:
-    agentcore-emulator [OPTIONS]
-
-OPTIONS:
-    --listen ADDR                 address to listen on [default: 127.0.0.1:9090]
-    --agent URL                   agent behind the runtimes that follow [default: http://127.0.0.1:8080]
-    --arn ARN[=URL]               a runtime to serve (repeatable), at URL or the last --agent
-                                  [default: arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/local-agent]
-    --qualifier NAME              an endpoint name accepted besides DEFAULT (repeatable)
-    --bearer-token TOKEN          a bearer token to accept (repeatable)
-    --jwt-secret SECRET           accept HS256 JWT bearer tokens signed with SECRET
-    --credentials AK:SK[:TOKEN]   SigV4 credentials to accept (repeatable)
-    --allow-anonymous             let requests without credentials in
-    --session-idle-timeout SECS   end sessions idle this long [default: 900]
-    --work-dir PATH               where session directories are made [default: a temp folder]
-    -h, --help                    this text
-";
+use clap::Parser;
 
 const DEFAULT_ARN: &str = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/local-agent";
 
+/// A local AgentCore data plane in front of local agents.
+#[derive(Parser)]
+#[command(name = "agentcore-emulator", version)]
 struct Args {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9090")]
     listen: String,
-    builder: EmulatorBuilder,
-    runtimes: Vec<(String, String)>,
-    auth: usize,
+    /// The agent behind runtimes given without a URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    agent: String,
+    /// A runtime to serve, `ARN` or `ARN=URL` (repeatable) [default: a local-agent ARN].
+    #[arg(long = "arn", value_name = "ARN[=URL]")]
+    arns: Vec<String>,
+    /// An endpoint name accepted besides DEFAULT (repeatable).
+    #[arg(long = "qualifier", value_name = "NAME")]
+    qualifiers: Vec<String>,
+    /// A bearer token to accept (repeatable).
+    #[arg(
+        long = "bearer-token",
+        value_name = "TOKEN",
+        env = "AGENTCORE_EMULATOR_BEARER_TOKEN",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    bearer_tokens: Vec<String>,
+    /// Accept HS256 JWT bearer tokens signed with this secret.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "AGENTCORE_EMULATOR_JWT_SECRET",
+        hide_env_values = true
+    )]
+    jwt_secret: Option<String>,
+    /// SigV4 credentials to accept, `ACCESS_KEY:SECRET_KEY[:SESSION_TOKEN]` (repeatable).
+    #[arg(
+        long = "credentials",
+        value_name = "AK:SK[:TOKEN]",
+        env = "AGENTCORE_EMULATOR_CREDENTIALS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    credentials: Vec<String>,
+    /// Let requests without credentials in.
+    #[arg(long)]
+    allow_anonymous: bool,
+    /// Accept SigV4 signatures made for this host too, e.g.
+    /// bedrock-agentcore.us-east-1.amazonaws.com (repeatable).
+    #[arg(long = "signing-host", value_name = "HOST")]
+    signing_hosts: Vec<String>,
+    /// Forward this caller header to the agent, as the runtime's allowlist does
+    /// (repeatable); Authorization is forwarded only when named.
+    #[arg(long = "forward-header", value_name = "NAME")]
+    forward_headers: Vec<String>,
+    /// End sessions idle this long, in seconds.
+    #[arg(long, default_value_t = 900)]
+    session_idle_timeout: u64,
+    /// How many connections are served at once.
+    #[arg(long, default_value_t = agentcore_emulator::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
+    /// Seconds a client may take to send a request head.
+    #[arg(long, default_value_t = 30)]
+    header_read_timeout: u64,
+    /// Seconds the agent may take to answer an invocation.
+    #[arg(long, default_value_t = 900)]
+    agent_timeout: u64,
+    /// Where session directories are made [default: a temp folder].
+    #[arg(long)]
+    work_dir: Option<String>,
 }
 
-fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
-    let mut listen = "127.0.0.1:9090".to_owned();
-    let mut agent = "http://127.0.0.1:8080".to_owned();
-    let mut arns: Vec<(String, String)> = Vec::new();
-    let mut qualifiers: Vec<String> = Vec::new();
-    let mut builder = Emulator::builder();
-    let mut auth = 0;
-    while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--listen" => listen = value()?,
-            "--agent" => agent = value()?,
-            "--arn" => {
-                let given = value()?;
-                match given.split_once('=') {
-                    Some((arn, url)) => arns.push((arn.to_owned(), url.to_owned())),
-                    None => arns.push((given, agent.clone())),
-                }
-            }
-            "--qualifier" => qualifiers.push(value()?),
-            "--bearer-token" => {
-                builder = builder.bearer_token(value()?);
-                auth += 1;
-            }
-            "--jwt-secret" => {
-                builder = builder.jwt_hs256_secret(value()?.into_bytes());
-                auth += 1;
-            }
-            "--credentials" => {
-                let given = value()?;
-                let mut parts = given.splitn(3, ':');
-                let (Some(access), Some(secret)) = (parts.next(), parts.next()) else {
-                    return Err("--credentials takes ACCESS_KEY:SECRET_KEY[:SESSION_TOKEN]".into());
-                };
-                builder = builder.credentials(access, secret, parts.next());
-                auth += 1;
-            }
-            "--allow-anonymous" => {
-                builder = builder.allow_anonymous(true);
-                auth += 1;
-            }
-            "--session-idle-timeout" => {
-                let secs: u64 = value()?
-                    .parse()
-                    .map_err(|_| "--session-idle-timeout takes seconds")?;
-                builder = builder.session_idle_timeout(Duration::from_secs(secs));
-            }
-            "--work-dir" => builder = builder.work_root(value()?),
-            other => return Err(format!("unknown option {other}")),
+/// The emulator to start, what it serves, and whether anyone can get in.
+struct Plan {
+    builder: EmulatorBuilder,
+    /// `(ARN, agent URL)` pairs.
+    runtimes: Vec<(String, String)>,
+    anyone: bool,
+}
+
+impl Args {
+    fn plan(&self) -> Result<Plan, String> {
+        let mut builder = Emulator::builder()
+            .allow_anonymous(self.allow_anonymous)
+            .session_idle_timeout(Duration::from_secs(self.session_idle_timeout))
+            .max_connections(self.max_connections)
+            .header_read_timeout(Duration::from_secs(self.header_read_timeout))
+            .agent_timeout(Duration::from_secs(self.agent_timeout));
+        for token in &self.bearer_tokens {
+            builder = builder.bearer_token(token.as_str());
         }
+        if let Some(secret) = &self.jwt_secret {
+            builder = builder.jwt_hs256_secret(secret.as_bytes());
+        }
+        for given in &self.credentials {
+            let mut parts = given.splitn(3, ':');
+            let (Some(access), Some(secret)) = (parts.next(), parts.next()) else {
+                return Err("--credentials takes ACCESS_KEY:SECRET_KEY[:SESSION_TOKEN]".into());
+            };
+            builder = builder.credentials(access, secret, parts.next());
+        }
+        for host in &self.signing_hosts {
+            builder = builder.signing_host(host.as_str());
+        }
+        for name in &self.forward_headers {
+            builder = builder.forward_header(name);
+        }
+        if let Some(dir) = &self.work_dir {
+            builder = builder.work_root(dir);
+        }
+        let mut runtimes: Vec<(String, String)> = self
+            .arns
+            .iter()
+            .map(|given| match given.split_once('=') {
+                Some((arn, url)) => (arn.to_owned(), url.to_owned()),
+                None => (given.clone(), self.agent.clone()),
+            })
+            .collect();
+        if runtimes.is_empty() {
+            runtimes.push((DEFAULT_ARN.to_owned(), self.agent.clone()));
+        }
+        let names: Vec<&str> = self.qualifiers.iter().map(String::as_str).collect();
+        for (arn, url) in &runtimes {
+            builder = builder
+                .runtime_with_qualifiers(arn, url, &names)
+                .map_err(|err| format!("--arn {arn}: {err}"))?;
+        }
+        let anyone = self.allow_anonymous
+            || !self.bearer_tokens.is_empty()
+            || self.jwt_secret.is_some()
+            || !self.credentials.is_empty();
+        Ok(Plan {
+            builder,
+            runtimes,
+            anyone,
+        })
     }
-    if arns.is_empty() {
-        arns.push((DEFAULT_ARN.to_owned(), agent));
-    }
-    let names: Vec<&str> = qualifiers.iter().map(String::as_str).collect();
-    for (arn, url) in &arns {
-        builder = builder
-            .runtime_with_qualifiers(arn, url, &names)
-            .map_err(|err| format!("--arn {arn}: {err}"))?;
-    }
-    Ok(Some(Args {
-        listen,
-        builder,
-        runtimes: arns,
-        auth,
-    }))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match parse(std::env::args().skip(1)) {
-        Ok(Some(args)) => args,
-        Ok(None) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
+    let args = Args::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stdout().is_terminal())
+        .with_target(false)
+        .compact()
+        .init();
+    let Plan {
+        builder,
+        runtimes,
+        anyone,
+    } = match args.plan() {
+        Ok(built) => built,
         Err(message) => {
-            eprintln!("error: {message}\n\n{USAGE}");
+            eprintln!("error: {message}");
             return ExitCode::from(2);
         }
     };
-    if args.auth == 0 {
-        eprintln!(
-            "warning: no --bearer-token, --jwt-secret, --credentials or --allow-anonymous: every request will be refused"
+    if !anyone {
+        tracing::warn!(
+            "no --bearer-token, --jwt-secret, --credentials or --allow-anonymous: every request will be refused"
         );
     }
-    let running = match args.builder.build().start(&args.listen).await {
+    let running = match builder.build().start(&args.listen).await {
         Ok(running) => running,
         Err(err) => {
             eprintln!("error: cannot listen on {}: {err}", args.listen);
@@ -130,7 +185,7 @@ async fn main() -> ExitCode {
         }
     };
     println!("AgentCore data plane emulator on {}", running.url());
-    for (arn, url) in &args.runtimes {
+    for (arn, url) in &runtimes {
         println!("  {arn} -> {url}");
     }
     tokio::select! {

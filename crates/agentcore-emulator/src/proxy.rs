@@ -40,47 +40,85 @@ const FORWARDED: [&str; 10] = [
     "user-agent",
 ];
 
-/// The headers for the agent: the forwarded ones, custom ones, a bearer token (the agent
-/// may validate it), the session and a fresh request id.
-fn agent_headers(from: &HeaderMap, session_id: &str) -> HeaderMap {
+/// What a call to the agent carries besides the caller's headers.
+pub(crate) struct Call<'a> {
+    pub(crate) agent: &'a str,
+    pub(crate) session_id: &'a str,
+    /// The request id: the agent's `X-Amzn-Bedrock-AgentCore-Runtime-Request-Id` and the
+    /// caller's `x-amzn-requestid`.
+    pub(crate) request_id: &'a str,
+    /// Lower-case names of further headers to forward (the runtime's allowlist).
+    pub(crate) allowlist: &'a [String],
+}
+
+/// The headers for the agent: the contract's forwarded ones, custom ones, those the
+/// allowlist names (`Authorization` only then, as the service), the session and the
+/// request id.
+fn agent_headers(from: &HeaderMap, call: &Call<'_>) -> HeaderMap {
     let mut to = HeaderMap::new();
     for (name, value) in from {
         let name_str = name.as_str();
-        let bearer = name_str == "authorization"
-            && value
-                .to_str()
-                .is_ok_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "));
         if FORWARDED.contains(&name_str)
             || name_str.starts_with(headers::CUSTOM_HEADER_PREFIX)
-            || bearer
+            || call.allowlist.iter().any(|allowed| allowed == name_str)
         {
             to.append(name.clone(), value.clone());
         }
     }
-    if let Ok(session) = HeaderValue::from_str(session_id) {
+    if let Ok(session) = HeaderValue::from_str(call.session_id) {
         to.insert(headers::SESSION_ID, session);
     }
-    if let Ok(request_id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+    if let Ok(request_id) = HeaderValue::from_str(call.request_id) {
         to.insert(headers::REQUEST_ID, request_id);
     }
     to
 }
 
-/// Forwards an invocation; the agent's answer streams back as it comes.
+/// The service's answer to an agent that answered with a non-2xx status.
+pub(crate) fn agent_failed(status: StatusCode) -> ServiceError {
+    ServiceError::runtime_client(format!(
+        "Received error ({}) from runtime. Please check your CloudWatch logs for more information.",
+        status.as_u16()
+    ))
+}
+
+/// Forwards an invocation; the agent's answer streams back as it comes. A non-2xx answer,
+/// an agent that cannot be reached, or one that does not answer within `timeout`, is a
+/// `424 RuntimeClientError`, each with its own message.
 pub(crate) async fn invoke(
     client: &AgentClient,
-    agent: &str,
+    call: &Call<'_>,
     headers: &HeaderMap,
-    session_id: &str,
     body: Bytes,
+    timeout: Duration,
 ) -> Result<Response<Body>, ServiceError> {
+    let agent = call.agent;
     let mut request = Request::post(format!("{agent}/invocations"))
         .body(Full::new(body))
         .map_err(|err| ServiceError::internal(format!("bad agent URL {agent}: {err}")))?;
-    *request.headers_mut() = agent_headers(headers, session_id);
-    let response = client.request(request).await.map_err(|err| {
-        ServiceError::runtime_client(format!("the agent at {agent} did not answer: {err}"))
-    })?;
+    *request.headers_mut() = agent_headers(headers, call);
+    let response = match tokio::time::timeout(timeout, client.request(request)).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(err)) if err.is_connect() => {
+            return Err(ServiceError::runtime_client(format!(
+                "The runtime is not reachable: the agent at {agent} refused the connection ({err})."
+            )));
+        }
+        Ok(Err(err)) => {
+            return Err(ServiceError::runtime_client(format!(
+                "The runtime failed to answer: the agent at {agent} closed the connection ({err})."
+            )));
+        }
+        Err(_) => {
+            return Err(ServiceError::runtime_client(format!(
+                "The runtime did not answer within {} seconds.",
+                timeout.as_secs()
+            )));
+        }
+    };
+    if !response.status().is_success() {
+        return Err(agent_failed(response.status()));
+    }
     let (parts, body) = response.into_parts();
     let mut answer = Response::new(body.map_err(Into::into).boxed_unsync());
     *answer.status_mut() = parts.status;
@@ -95,18 +133,18 @@ pub(crate) async fn invoke(
 /// Opens the agent's `/ws`, then accepts the caller's upgrade and proxies both ways. An
 /// agent that refuses the handshake is answered with its status.
 pub(crate) async fn websocket(
-    agent: &str,
+    call: &Call<'_>,
     headers: &HeaderMap,
-    session_id: &str,
     key: &HeaderValue,
     on_upgrade: OnUpgrade,
 ) -> Result<Response<Body>, ServiceError> {
+    let agent = call.agent;
     let url = format!("{}/ws", agent.replacen("http", "ws", 1));
     let mut request = url
         .as_str()
         .into_client_request()
         .map_err(|err| ServiceError::internal(format!("bad agent URL {agent}: {err}")))?;
-    for (name, value) in agent_headers(headers, session_id) {
+    for (name, value) in agent_headers(headers, call) {
         if let Some(name) = name
             && !matches!(name.as_str(), "content-type" | "accept")
         {

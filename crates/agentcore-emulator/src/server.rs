@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use agentcore_contract::{RuntimeArn, SessionId, headers};
 use bytes::Bytes;
@@ -12,12 +12,12 @@ use hyper::body::Incoming;
 use percent_encoding::percent_decode_str;
 use tokio_stream_shim::ReceiverStream;
 
-use crate::auth::authenticate;
+use crate::auth;
 use crate::body::{Body, full};
 use crate::command::{self, CommandRequest};
 use crate::config::{Config, Runtime};
 use crate::error::ServiceError;
-use crate::proxy::{self, AgentClient};
+use crate::proxy::{self, AgentClient, Call};
 use crate::session::Sessions;
 use crate::sigv4::{SignedRequest, query_pairs};
 
@@ -39,23 +39,82 @@ enum Operation {
     Stop,
 }
 
-pub(crate) async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Body> {
-    match route(&state, request).await {
-        Ok(response) => response,
-        Err(err) => {
-            tracing::info!(error = %err, "refused");
-            err.into_response()
+impl Operation {
+    /// The service's name of the operation, for logs.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Invocations => "InvokeAgentRuntime",
+            Self::WebSocket => "InvokeAgentRuntimeWithWebSocketStream",
+            Self::Commands => "InvokeAgentRuntimeCommand",
+            Self::Stop => "StopRuntimeSession",
         }
     }
 }
 
+/// What the log line of a call names.
+#[derive(Default)]
+struct Seen {
+    operation: Option<Operation>,
+    runtime: Option<String>,
+    session: Option<String>,
+}
+
+pub(crate) async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Body> {
+    let started = Instant::now();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut seen = Seen::default();
+    let mut response = match route(&state, request, &request_id, &mut seen).await {
+        Ok(response) => response,
+        Err(err) => {
+            tracing::warn!(
+                request_id,
+                operation = seen.operation.map(Operation::name),
+                runtime = seen.runtime,
+                session = seen.session,
+                status = err.status.as_u16(),
+                error = err.kind,
+                reason = err.message,
+                "refused"
+            );
+            let mut response = err.into_response();
+            // The body may be unread: the connection is not reused.
+            response
+                .headers_mut()
+                .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+            response
+        }
+    };
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    if response.status().is_success() || response.status() == StatusCode::SWITCHING_PROTOCOLS {
+        tracing::info!(
+            request_id,
+            operation = seen.operation.map(Operation::name),
+            runtime = seen.runtime,
+            session = seen.session,
+            status = response.status().as_u16(),
+            duration_ms = started.elapsed().as_millis() as u64,
+            "call"
+        );
+    }
+    response
+}
+
+/// The response header carrying the request id, as the service sends it.
+const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
+
 async fn route(
     state: &State,
     mut request: Request<Incoming>,
+    request_id: &str,
+    seen: &mut Seen,
 ) -> Result<Response<Body>, ServiceError> {
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(str::to_owned);
     let (arn, operation) = parse_path(&path)?;
+    seen.operation = Some(operation);
+    seen.runtime = Some(arn.as_str().to_owned());
     let expected = if operation == Operation::WebSocket {
         Method::GET
     } else {
@@ -69,33 +128,30 @@ async fn route(
     }
     let on_upgrade = (operation == Operation::WebSocket).then(|| hyper::upgrade::on(&mut request));
     let (parts, body) = request.into_parts();
+    // Credentials first, from the head: nothing unauthenticated is read.
+    let signed = SignedRequest {
+        method: parts.method.as_str(),
+        path: &path,
+        query: query.as_deref(),
+        headers: &parts.headers,
+    };
+    let now = SystemTime::now();
+    let region = arn.region().as_str();
+    let admission = auth::check_head(&state.config, region, &signed, now)?;
     let limit = state.config.max_payload_bytes;
+    if declared_length(&parts.headers).is_some_and(|length| length > limit as u64) {
+        return Err(too_large(limit));
+    }
     let body = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(err) if err.is::<LengthLimitError>() => {
-            return Err(ServiceError::validation(format!(
-                "the payload exceeds {limit} bytes"
-            )));
-        }
+        Err(err) if err.is::<LengthLimitError>() => return Err(too_large(limit)),
         Err(err) => {
             return Err(ServiceError::validation(format!(
                 "the body could not be read: {err}"
             )));
         }
     };
-    let signed = SignedRequest {
-        method: parts.method.as_str(),
-        path: &path,
-        query: query.as_deref(),
-        headers: &parts.headers,
-        body: &body,
-    };
-    authenticate(
-        &state.config,
-        arn.region().as_str(),
-        &signed,
-        SystemTime::now(),
-    )?;
+    auth::check_body(&state.config, region, &signed, now, &admission, &body)?;
     let runtime = find_runtime(&state.config, &arn)?;
     let query = query_pairs(query.as_deref());
     let qualifier = query
@@ -129,23 +185,31 @@ async fn route(
             .map_err(|err| ServiceError::internal(err.to_string()))?,
     };
     let session = session_id.as_str();
+    seen.session = Some(session.to_owned());
+    let call = Call {
+        agent: &runtime.agent,
+        session_id: session,
+        request_id,
+        allowlist: &state.config.forward_headers,
+    };
     let mut response = match operation {
         Operation::Invocations => {
-            touch(state, &arn, session)?;
-            proxy::invoke(&state.client, &runtime.agent, &parts.headers, session, body).await?
+            touch(state, &arn, session).await?;
+            let timeout = state.config.agent_timeout;
+            proxy::invoke(&state.client, &call, &parts.headers, body, timeout).await?
         }
         Operation::WebSocket => {
-            touch(state, &arn, session)?;
+            touch(state, &arn, session).await?;
             let key = parts
                 .headers
                 .get(http::header::SEC_WEBSOCKET_KEY)
                 .ok_or_else(|| ServiceError::validation("not a WebSocket handshake"))?;
             let on_upgrade = on_upgrade.ok_or_else(|| ServiceError::internal("no upgrade"))?;
-            proxy::websocket(&runtime.agent, &parts.headers, session, key, on_upgrade).await?
+            proxy::websocket(&call, &parts.headers, key, on_upgrade).await?
         }
         Operation::Commands => {
             let command = CommandRequest::parse(&body)?;
-            let directory = touch(state, &arn, session)?;
+            let directory = touch(state, &arn, session).await?;
             let frames = command::spawn(command, directory);
             let stream = ReceiverStream(frames);
             let mut response = Response::new(BodyExt::boxed_unsync(StreamBody::new(stream)));
@@ -155,7 +219,7 @@ async fn route(
             );
             response
         }
-        Operation::Stop => stop(state, &arn, session, &body)?,
+        Operation::Stop => stop(state, &arn, session, &body).await?,
     };
     if let Ok(value) = HeaderValue::from_str(session) {
         response.headers_mut().insert(headers::SESSION_ID, value);
@@ -163,17 +227,34 @@ async fn route(
     Ok(response)
 }
 
-fn touch(
+async fn touch(
     state: &State,
     arn: &RuntimeArn,
     session: &str,
 ) -> Result<std::path::PathBuf, ServiceError> {
-    state.sessions.touch(arn.as_str(), session).map_err(|err| {
-        ServiceError::internal(format!("cannot create the session directory: {err}"))
-    })
+    state
+        .sessions
+        .touch(arn.as_str(), session)
+        .await
+        .map_err(|err| {
+            ServiceError::internal(format!("cannot create the session directory: {err}"))
+        })
 }
 
-fn stop(
+fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
+    headers
+        .get(http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+fn too_large(limit: usize) -> ServiceError {
+    ServiceError::validation(format!("the payload exceeds {limit} bytes"))
+}
+
+async fn stop(
     state: &State,
     arn: &RuntimeArn,
     session: &str,
@@ -194,7 +275,7 @@ fn stop(
             )));
         }
     }
-    let stopped = state.sessions.stop(arn.as_str(), session);
+    let stopped = state.sessions.stop(arn.as_str(), session).await;
     let mut done = state.stopped.lock().unwrap_or_else(PoisonError::into_inner);
     let repeat = token
         .as_ref()

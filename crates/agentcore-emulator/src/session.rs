@@ -36,7 +36,7 @@ impl Sessions {
     }
 
     /// The session's working directory, creating the session when it is new.
-    pub(crate) fn touch(&self, runtime: &str, session_id: &str) -> std::io::Result<PathBuf> {
+    pub(crate) async fn touch(&self, runtime: &str, session_id: &str) -> std::io::Result<PathBuf> {
         let key = (runtime.to_owned(), session_id.to_owned());
         let directory = {
             let mut live = self.live();
@@ -47,18 +47,18 @@ impl Sessions {
             session.last_used = Instant::now();
             session.directory.clone()
         };
-        std::fs::create_dir_all(&directory)?;
+        tokio::fs::create_dir_all(&directory).await?;
         Ok(directory)
     }
 
-    /// Ends a session; `false` when it was not running.
-    pub(crate) fn stop(&self, runtime: &str, session_id: &str) -> bool {
+    /// Ends a session and removes its directory; `false` when it was not running.
+    pub(crate) async fn stop(&self, runtime: &str, session_id: &str) -> bool {
         let removed = self
             .live()
             .remove(&(runtime.to_owned(), session_id.to_owned()));
         match removed {
             Some(session) => {
-                let _ = std::fs::remove_dir_all(session.directory);
+                let _ = tokio::fs::remove_dir_all(session.directory).await;
                 true
             }
             None => false,
@@ -73,16 +73,20 @@ impl Sessions {
     }
 
     /// Ends the sessions idle longer than the timeout; how many.
-    pub(crate) fn reap(&self) -> usize {
+    pub(crate) async fn reap(&self) -> usize {
         let idle: Vec<(String, String)> = self
             .live()
             .iter()
             .filter(|(_, s)| s.last_used.elapsed() > self.idle_timeout)
             .map(|(key, _)| key.clone())
             .collect();
-        idle.iter()
-            .filter(|(runtime, id)| self.stop(runtime, id))
-            .count()
+        let mut ended = 0;
+        for (runtime, id) in &idle {
+            if self.stop(runtime, id).await {
+                ended += 1;
+            }
+        }
+        ended
     }
 
     /// A directory name that no session id can steer outside the root.
@@ -96,24 +100,34 @@ impl Sessions {
 mod tests {
     use super::*;
 
-    #[test]
-    fn sessions_have_their_own_directories_and_end() {
+    #[tokio::test]
+    async fn sessions_have_their_own_directories_and_end() {
         let root =
             std::env::temp_dir().join(format!("agentcore-sessions-{}", uuid::Uuid::new_v4()));
         let sessions = Sessions::new(root.clone(), Duration::from_millis(10));
         let a = sessions
             .touch("arn", "../../etc/passwd-0123456789abcdef0123")
+            .await
             .unwrap();
         let b = sessions
             .touch("arn", "other-0123456789abcdef0123456789abc")
+            .await
             .unwrap();
         assert_ne!(a, b);
         assert!(a.starts_with(&root) && a.is_dir());
-        assert!(sessions.stop("arn", "other-0123456789abcdef0123456789abc"));
+        assert!(
+            sessions
+                .stop("arn", "other-0123456789abcdef0123456789abc")
+                .await
+        );
         assert!(!b.exists());
-        assert!(!sessions.stop("arn", "other-0123456789abcdef0123456789abc"));
-        std::thread::sleep(Duration::from_millis(20));
-        assert_eq!(sessions.reap(), 1);
+        assert!(
+            !sessions
+                .stop("arn", "other-0123456789abcdef0123456789abc")
+                .await
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(sessions.reap().await, 1);
         assert!(!sessions.is_live("arn", "../../etc/passwd-0123456789abcdef0123"));
         let _ = std::fs::remove_dir_all(root);
     }

@@ -58,7 +58,8 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// The parts of a request a signature covers.
+/// The parts of a request a signature covers, but the body.
+#[derive(Clone, Copy)]
 pub(crate) struct SignedRequest<'a> {
     pub(crate) method: &'a str,
     /// The path exactly as received (percent-encoded once).
@@ -66,7 +67,6 @@ pub(crate) struct SignedRequest<'a> {
     /// The raw query string, if any.
     pub(crate) query: Option<&'a str>,
     pub(crate) headers: &'a HeaderMap,
-    pub(crate) body: &'a [u8],
 }
 
 /// What a verification needs to know besides the request.
@@ -75,6 +75,30 @@ pub(crate) struct Verifier<'a> {
     pub(crate) region: &'a str,
     pub(crate) now: SystemTime,
     pub(crate) clock_skew: Duration,
+    /// Host names signatures may have been made for besides the request's `Host` (an
+    /// SDK signs for the AWS host even when the URL is rewritten to the emulator).
+    pub(crate) signing_hosts: &'a [String],
+}
+
+/// The longest validity of a presigned URL SigV4 allows: 7 days.
+pub(crate) const MAX_EXPIRES_SECS: u64 = 604_800;
+
+/// The payload hash of a presigned request, whose payload is not signed.
+const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+
+/// The SHA-256 of `bytes`, in lower-case hex: the payload hash of a body.
+pub(crate) fn payload_hash(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// How far a header check of a signature got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HeadCheck {
+    /// Verified: presigned (no payload), or signed over the payload hash the client
+    /// declared in `x-amz-content-sha256`, which the body must then match.
+    Verified { declared_payload: Option<String> },
+    /// Everything but the signature, which covers a body not read yet.
+    NeedsBody,
 }
 
 /// Whether the request carries a SigV4 signature (header or query).
@@ -91,8 +115,45 @@ pub(crate) fn is_signed(request: &SignedRequest<'_>) -> bool {
 }
 
 impl Verifier<'_> {
-    /// Verifies the signature of `request`; the access key on success.
-    pub(crate) fn verify(&self, request: &SignedRequest<'_>) -> Result<String, ServiceError> {
+    /// Checks what the head of `request` allows before its body is read: everything for a
+    /// presigned URL or a declared payload hash, everything but the signature otherwise.
+    pub(crate) fn check_head(
+        &self,
+        request: &SignedRequest<'_>,
+    ) -> Result<HeadCheck, ServiceError> {
+        let admitted = self.admit(request)?;
+        if admitted.presigned {
+            // The payload is not part of a presigned URL's signature.
+            let empty = payload_hash(b"");
+            self.check_signature(request, &admitted, &[UNSIGNED_PAYLOAD, &empty])?;
+            return Ok(HeadCheck::Verified {
+                declared_payload: None,
+            });
+        }
+        match header_text(request.headers, "x-amz-content-sha256") {
+            Some(declared) => {
+                self.check_signature(request, &admitted, &[declared])?;
+                let declared = (declared != UNSIGNED_PAYLOAD).then(|| declared.to_owned());
+                Ok(HeadCheck::Verified {
+                    declared_payload: declared,
+                })
+            }
+            None => Ok(HeadCheck::NeedsBody),
+        }
+    }
+
+    /// Verifies the signature of `request` over a body with this SHA-256 (hex).
+    pub(crate) fn verify(
+        &self,
+        request: &SignedRequest<'_>,
+        payload: &str,
+    ) -> Result<(), ServiceError> {
+        let admitted = self.admit(request)?;
+        self.check_signature(request, &admitted, &[payload])
+    }
+
+    /// Whom, when, the scope and the token: what needs no signature to refuse.
+    fn admit<'k>(&'k self, request: &SignedRequest<'_>) -> Result<Admitted<'k>, ServiceError> {
         let query = query_pairs(request.query);
         let presigned = query.iter().any(|(k, _)| k == "X-Amz-Signature");
         let auth = if presigned {
@@ -142,43 +203,75 @@ impl Verifier<'_> {
                 "the host header must be signed",
             ));
         }
-        if let Some(sent) = header_text(request.headers, "x-amz-content-sha256")
-            && !presigned
-            && sent != hex(&Sha256::digest(request.body))
-        {
-            return Err(ServiceError::access_denied(
-                "x-amz-content-sha256 does not match the body",
-            ));
+        Ok(Admitted {
+            auth,
+            key,
+            query,
+            presigned,
+        })
+    }
+
+    /// Compares the signature with those of the request for each payload hash and each
+    /// host it may have been signed for.
+    fn check_signature(
+        &self,
+        request: &SignedRequest<'_>,
+        admitted: &Admitted<'_>,
+        payloads: &[&str],
+    ) -> Result<(), ServiceError> {
+        let Admitted {
+            auth,
+            key,
+            query,
+            presigned,
+        } = admitted;
+        let (scope_date, region, _) = auth.scope()?;
+        let hosts =
+            std::iter::once(None).chain(self.signing_hosts.iter().map(|h| Some(h.as_str())));
+        for host in hosts {
+            for payload in payloads {
+                let canonical = canonical_request(
+                    request,
+                    &auth.signed_headers,
+                    query,
+                    *presigned,
+                    host,
+                    payload,
+                )?;
+                let string_to_sign = format!(
+                    "{ALGORITHM}\n{}\n{}\n{}",
+                    auth.amz_date,
+                    auth.credential_scope(),
+                    hex(&Sha256::digest(canonical.as_bytes()))
+                );
+                let expected = hex(&signature(
+                    &key.secret_key,
+                    scope_date,
+                    region,
+                    &string_to_sign,
+                ));
+                if constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
+                    return Ok(());
+                }
+            }
         }
-        let canonical = canonical_request(request, &auth.signed_headers, &query, presigned)?;
-        let string_to_sign = format!(
-            "{ALGORITHM}\n{}\n{}\n{}",
-            auth.amz_date,
-            auth.credential_scope(),
-            hex(&Sha256::digest(canonical.as_bytes()))
-        );
-        let expected = hex(&signature(
-            &key.secret_key,
-            scope_date,
-            region,
-            &string_to_sign,
-        ));
-        if !constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
-            return Err(ServiceError::access_denied(
-                "The request signature we calculated does not match the signature you provided.",
-            ));
-        }
-        Ok(key.access_key.clone())
+        Err(ServiceError::access_denied(
+            "The request signature we calculated does not match the signature you provided.",
+        ))
     }
 
     fn check_time(&self, signed_at: SystemTime, expires: Option<u64>) -> Result<(), ServiceError> {
         match expires {
             Some(expires) => {
-                let until = signed_at + Duration::from_secs(expires);
+                // Checked: a client's number must not overflow the clock.
+                let until = signed_at
+                    .checked_add(Duration::from_secs(expires))
+                    .ok_or_else(|| ServiceError::access_denied("X-Amz-Expires is out of range"))?;
                 if self.now > until {
                     return Err(ServiceError::access_denied("Request has expired"));
                 }
-                if signed_at > self.now + self.clock_skew {
+                let not_before = self.now.checked_add(self.clock_skew).unwrap_or(self.now);
+                if signed_at > not_before {
                     return Err(ServiceError::access_denied("Request is not yet valid"));
                 }
             }
@@ -196,6 +289,14 @@ impl Verifier<'_> {
         }
         Ok(())
     }
+}
+
+/// A request whose credentials, time and scope passed.
+struct Admitted<'k> {
+    auth: Auth,
+    key: &'k Credentials,
+    query: Vec<(String, String)>,
+    presigned: bool,
 }
 
 /// The signature fields, from the header or the query.
@@ -280,6 +381,11 @@ fn from_query(query: &[(String, String)]) -> Result<Auth, ServiceError> {
     let expires: u64 = field("X-Amz-Expires")?
         .parse()
         .map_err(|_| ServiceError::access_denied("X-Amz-Expires is not a number"))?;
+    if expires > MAX_EXPIRES_SECS {
+        return Err(ServiceError::access_denied(format!(
+            "X-Amz-Expires must be at most {MAX_EXPIRES_SECS} seconds (7 days), got {expires}"
+        )));
+    }
     let credential = field("X-Amz-Credential")?;
     Ok(Auth {
         access_key: credential.split('/').next().unwrap_or_default().to_owned(),
@@ -321,6 +427,8 @@ fn canonical_request(
     signed_headers: &[String],
     query: &[(String, String)],
     presigned: bool,
+    host: Option<&str>,
+    payload: &str,
 ) -> Result<String, ServiceError> {
     // The URI: each segment of the path as received, encoded once more.
     let uri = request
@@ -342,6 +450,10 @@ fn canonical_request(
         .join("&");
     let mut headers = String::new();
     for name in signed_headers {
+        if let (Some(host), "host") = (host, name.as_str()) {
+            headers.push_str(&format!("host:{host}\n"));
+            continue;
+        }
         let values: Vec<String> = request
             .headers
             .get_all(name.as_str())
@@ -355,7 +467,6 @@ fn canonical_request(
         }
         headers.push_str(&format!("{name}:{}\n", values.join(",")));
     }
-    let payload = hex(&Sha256::digest(request.body));
     Ok(format!(
         "{}\n{uri}\n{query}\n{headers}\n{}\n{payload}",
         request.method,
@@ -500,18 +611,42 @@ mod tests {
                 region,
                 now: time,
                 clock_skew: Duration::from_secs(300),
+                signing_hosts: &[],
             };
             let request = SignedRequest {
                 method: "GET",
                 path: &path,
                 query: query.as_deref(),
                 headers: &headers,
-                body: b"",
             };
             assert!(is_signed(&request));
-            verifier
-                .verify(&request)
-                .unwrap_or_else(|e| panic!("{kind} {url}: {e}"));
+            let empty = payload_hash(b"");
+            let head = verifier.check_head(&request);
+            match head {
+                Ok(HeadCheck::Verified { .. }) => {}
+                Ok(HeadCheck::NeedsBody) => verifier
+                    .verify(&request, &empty)
+                    .unwrap_or_else(|e| panic!("{kind} {url}: {e}")),
+                Err(e) => panic!("{kind} {url}: {e}"),
+            }
+
+            // Signed for the AWS host: accepted behind a rewritten host only when that
+            // host is a configured signing host.
+            let mut moved = headers.clone();
+            moved.insert("host", "127.0.0.1:9090".parse().unwrap());
+            let rewritten = SignedRequest {
+                headers: &moved,
+                ..request
+            };
+            assert!(verifier.verify(&rewritten, &empty).is_err());
+            let aws_host = [host.to_owned()];
+            let with_host = Verifier {
+                signing_hosts: &aws_host,
+                ..verifier
+            };
+            with_host
+                .verify(&rewritten, &empty)
+                .unwrap_or_else(|e| panic!("{kind} {url} via the signing host: {e}"));
 
             // Tampering is caught: another path, or a later time for presigned URLs.
             let other = path.replace("/ws", "/invocations");
@@ -519,24 +654,53 @@ mod tests {
                 path: &other,
                 ..request
             };
-            assert!(verifier.verify(&tampered).is_err());
+            assert!(verifier.verify(&tampered, &empty).is_err());
             let late = Verifier {
                 now: time + Duration::from_secs(3600),
                 ..verifier
             };
-            assert!(
-                late.verify(&SignedRequest {
-                    method: "GET",
-                    path: &path,
-                    query: query.as_deref(),
-                    headers: &headers,
-                    body: b""
-                })
-                .is_err()
-            );
+            assert!(late.verify(&request, &empty).is_err());
             checked += 1;
         }
         assert!(checked >= 10, "only {checked} vectors");
+    }
+
+    #[test]
+    fn presigned_expiry_is_bounded_and_never_overflows() {
+        let credentials = [Credentials {
+            access_key: "AKID".into(),
+            secret_key: "secret".into(),
+            session_token: None,
+        }];
+        let now = parse_amz_date("20261201T000000Z").unwrap();
+        let verifier = Verifier {
+            credentials: &credentials,
+            region: "us-east-1",
+            now,
+            clock_skew: Duration::from_secs(300),
+            signing_hosts: &[],
+        };
+        let headers = HeaderMap::new();
+        for (expires, refusal) in [
+            ("18446744073709551615", "at most 604800"),
+            ("604801", "at most 604800"),
+        ] {
+            let query = format!(
+                "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20261201%2Fus-east-1%2Fbedrock-agentcore%2Faws4_request&X-Amz-Date=20261201T000000Z&X-Amz-Expires={expires}&X-Amz-SignedHeaders=host&X-Amz-Signature=00"
+            );
+            let request = SignedRequest {
+                method: "GET",
+                path: "/runtimes/x/ws",
+                query: Some(&query),
+                headers: &headers,
+            };
+            let err = verifier.check_head(&request).unwrap_err();
+            assert!(err.message.contains(refusal), "{expires}: {err}");
+        }
+        // Within the bound, a far date cannot overflow either.
+        assert!(verifier.check_time(now, Some(MAX_EXPIRES_SECS)).is_ok());
+        let far = UNIX_EPOCH + Duration::from_secs(1 << 40);
+        assert!(verifier.check_time(far, Some(MAX_EXPIRES_SECS)).is_err());
     }
 
     #[test]

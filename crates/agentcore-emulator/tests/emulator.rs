@@ -19,10 +19,20 @@ const ARN: &str = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/emul
 const TOKEN: &str = "local-token";
 const SESSION: &str = "emulator-session-0123456789abcdef01234";
 
+/// How many invocations the agents of this test binary handled.
+static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 async fn agent() -> String {
     let app = App::new()
         .entrypoint(|payload: Value, ctx: RequestContext| async move {
             use agentcore_server::IntoInvocationResponse;
+            CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if payload["fail"] == true {
+                return Err("the agent failed".into());
+            }
+            if let Some(ms) = payload["sleep_ms"].as_u64() {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
             if let Some(n) = payload["stream"].as_u64() {
                 let items = futures_util::stream::iter(0..n).then(|i| async move {
                     tokio::time::sleep(Duration::from_millis(20)).await;
@@ -33,7 +43,7 @@ async fn agent() -> String {
             Ok(json!({
                 "echo": payload,
                 "session": ctx.session_id,
-                "request_id_len": ctx.request_id.len(),
+                "request_id": ctx.request_id,
                 "headers": ctx.request_headers,
             })
             .into_invocation_response())
@@ -62,13 +72,20 @@ async fn agent() -> String {
 }
 
 async fn emulator() -> RunningEmulator {
+    emulator_with(|builder| builder).await
+}
+
+async fn emulator_with(
+    configure: impl FnOnce(agentcore_emulator::EmulatorBuilder) -> agentcore_emulator::EmulatorBuilder,
+) -> RunningEmulator {
     let agent = agent().await;
-    Emulator::builder()
+    let builder = Emulator::builder()
         .runtime_with_qualifiers(ARN, &agent, &["prod"])
         .unwrap()
         .bearer_token(TOKEN)
         .jwt_hs256_secret(b"jwt-secret".to_vec())
-        .session_idle_timeout(Duration::from_secs(60))
+        .session_idle_timeout(Duration::from_secs(60));
+    configure(builder)
         .build()
         .start("127.0.0.1:0")
         .await
@@ -149,12 +166,18 @@ async fn invocations_are_forwarded_with_the_session() {
     let json = reply.json();
     assert_eq!(json["echo"], json!({ "prompt": "hi" }));
     assert_eq!(json["session"], SESSION);
-    assert_eq!(json["request_id_len"], 36);
+    // The caller's request id is the one the agent was given.
+    assert_eq!(json["request_id"].as_str().unwrap().len(), 36);
+    assert_eq!(
+        reply.headers["x-amzn-requestid"],
+        json["request_id"].as_str().unwrap()
+    );
     assert_eq!(
         json["headers"]["x-amzn-bedrock-agentcore-runtime-custom-tenant"],
         "acme"
     );
-    assert_eq!(json["headers"]["Authorization"], format!("Bearer {TOKEN}"));
+    // Authorization is not on the (empty) allowlist: the agent does not see it.
+    assert!(json["headers"].get("Authorization").is_none(), "{json}");
 
     // No session id: one is generated and echoed.
     let reply = post(&emulator, &path("invocations"), &[(auth.0, &auth.1)], "{}").await;
@@ -459,4 +482,155 @@ async fn websockets_are_proxied_with_their_close_codes() {
         }
         other => panic!("expected 401, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn authorization_reaches_the_agent_only_when_the_allowlist_names_it() {
+    let emulator = emulator_with(|builder| builder.forward_header("Authorization")).await;
+    let auth = bearer();
+    let reply = post(&emulator, &path("invocations"), &[(auth.0, &auth.1)], "{}").await;
+    assert_eq!(
+        reply.json()["headers"]["Authorization"],
+        format!("Bearer {TOKEN}")
+    );
+}
+
+#[tokio::test]
+async fn an_agent_failure_is_a_424_runtime_client_error() {
+    let emulator = emulator().await;
+    let auth = bearer();
+    let before = CALLS.load(std::sync::atomic::Ordering::SeqCst);
+    let reply = post(
+        &emulator,
+        &path("invocations"),
+        &[(auth.0, &auth.1)],
+        r#"{"fail":true}"#,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FAILED_DEPENDENCY);
+    assert_eq!(reply.headers["x-amzn-errortype"], "RuntimeClientError");
+    assert_eq!(
+        reply.json(),
+        json!({ "message": "Received error (500) from runtime. Please check your CloudWatch logs for more information." })
+    );
+    assert_eq!(reply.headers["x-amzn-requestid"].len(), 36);
+    assert!(CALLS.load(std::sync::atomic::Ordering::SeqCst) > before);
+}
+
+#[tokio::test]
+async fn an_unreachable_or_slow_agent_is_a_424_with_its_own_message() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let unreachable = Emulator::builder()
+        .runtime(ARN, &format!("http://{closed}"))
+        .unwrap()
+        .bearer_token(TOKEN)
+        .build()
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let auth = bearer();
+    let reply = post(
+        &unreachable,
+        &path("invocations"),
+        &[(auth.0, &auth.1)],
+        "{}",
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FAILED_DEPENDENCY);
+    assert_eq!(reply.headers["x-amzn-errortype"], "RuntimeClientError");
+    let refused = reply.json()["message"].as_str().unwrap().to_owned();
+    assert!(refused.contains("not reachable"), "{refused}");
+
+    let slow = emulator_with(|builder| builder.agent_timeout(Duration::from_millis(300))).await;
+    let reply = post(
+        &slow,
+        &path("invocations"),
+        &[(auth.0, &auth.1)],
+        r#"{"sleep_ms":2000}"#,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FAILED_DEPENDENCY);
+    let timed_out = reply.json()["message"].as_str().unwrap().to_owned();
+    assert!(timed_out.contains("did not answer within"), "{timed_out}");
+    assert_ne!(refused, timed_out);
+}
+
+#[tokio::test]
+async fn unauthenticated_requests_are_refused_before_their_body_is_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let emulator = emulator().await;
+    for auth in ["", "authorization: Bearer wrong-token\r\n"] {
+        let mut socket = tokio::net::TcpStream::connect(emulator.addr())
+            .await
+            .unwrap();
+        // A 99 MB body announced, not one byte of it sent.
+        let head = format!(
+            "POST {} HTTP/1.1\r\nhost: t\r\n{auth}content-length: 99000000\r\n\r\n",
+            path("invocations")
+        );
+        socket.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = vec![0u8; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(5), socket.read(&mut answer))
+            .await
+            .expect("no answer before the body")
+            .unwrap();
+        let answer = String::from_utf8_lossy(&answer[..n]).into_owned();
+        assert!(
+            answer.starts_with("HTTP/1.1 401") || answer.starts_with("HTTP/1.1 403"),
+            "{answer}"
+        );
+        assert!(answer.contains("x-amzn-requestid: "), "{answer}");
+    }
+}
+
+#[tokio::test]
+async fn slow_heads_are_cut_and_connections_beyond_the_limit_wait() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let emulator = emulator_with(|builder| {
+        builder
+            .header_read_timeout(Duration::from_millis(300))
+            .max_connections(2)
+    })
+    .await;
+    let started = tokio::time::Instant::now();
+    let mut slow = tokio::net::TcpStream::connect(emulator.addr())
+        .await
+        .unwrap();
+    slow.write_all(b"POST /runtimes/x/invocations HTTP/1.1\r\nhost:")
+        .await
+        .unwrap();
+    let mut second = tokio::net::TcpStream::connect(emulator.addr())
+        .await
+        .unwrap();
+    second.write_all(b"GET / HTTP/1.1\r\nhost:").await.unwrap();
+    // The third waits for a slot: it is answered only once the slow ones were cut.
+    let mut third = tokio::net::TcpStream::connect(emulator.addr())
+        .await
+        .unwrap();
+    third
+        .write_all(format!("POST {} HTTP/1.1\r\nhost: t\r\nauthorization: Bearer {TOKEN}\r\ncontent-length: 2\r\n\r\n{{}}", path("invocations")).as_bytes())
+        .await
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let cut = tokio::time::timeout(Duration::from_secs(5), slow.read(&mut buf))
+        .await
+        .unwrap();
+    assert!(
+        matches!(cut, Ok(0) | Err(_)),
+        "the slow head was answered: {cut:?}"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(5), third.read(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 200"));
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "served beyond the limit"
+    );
 }
