@@ -1,7 +1,9 @@
 //! The agent `cargo xtask conformance` runs the `http` cases against (see
-//! `../shared/conformance/README.md`). Debug actions on; listens on `127.0.0.1:$PORT`.
+//! `../shared/conformance/README.md`), and `cargo xtask interop` puts behind the emulator
+//! (`tests/interop/`). Debug actions on; listens on `127.0.0.1:$PORT`.
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use agentcore_server::{
@@ -12,11 +14,15 @@ use futures_util::stream;
 use http::{Response, StatusCode};
 use serde_json::{Value, json};
 
+/// How many invocations this process has handled, the current one included (`calls`).
+static CALLS: AtomicU64 = AtomicU64::new(0);
+
 async fn entrypoint(
     payload: Value,
     ctx: RequestContext,
     health: Health,
 ) -> Result<Response<Body>, BoxError> {
+    let calls = CALLS.fetch_add(1, Ordering::SeqCst) + 1;
     if !payload.is_object() {
         return Ok(json!({ "payload": payload }).into_invocation_response());
     }
@@ -30,6 +36,13 @@ async fn entrypoint(
             "request_headers": ctx.request_headers,
         })
         .into_invocation_response(),
+        // The recorded `echo` answers have exactly these keys: the request id has its own op.
+        "whoami" => json!({
+            "request_id": ctx.request_id,
+            "session_id": ctx.session_id,
+        })
+        .into_invocation_response(),
+        "calls" => json!({ "calls": calls }).into_invocation_response(),
         "string" => payload["data"].clone().into_invocation_response(),
         "raise" => return Err(text("message", "boom").into()),
         "http_error" => {

@@ -18,7 +18,7 @@ use tokio::time::Instant;
 
 use crate::activity::Activity;
 use crate::connection::Serving;
-use crate::placement::{Placement, Prefixed, read_placement};
+use crate::placement::{Placement, read_placement};
 use crate::slots::{Lease, Pool, Shed};
 use crate::state::AppState;
 use crate::tracker::Tracker;
@@ -114,8 +114,10 @@ impl Admission {
                     return;
                 };
                 drop(pending);
-                let stream = Prefixed::new(prefix, stream);
-                self.serving.clone().serve(stream, activity, lease).await;
+                self.serving
+                    .clone()
+                    .serve(prefix, stream, activity, lease)
+                    .await;
             }
             Placement::Handlers if emergency => {}
             Placement::Handlers => {
@@ -136,9 +138,7 @@ impl Admission {
                 self.state.spawn(async move {
                     let _guard = guard;
                     if let Ok(stream) = TcpStream::from_std(stream) {
-                        serving
-                            .serve(Prefixed::new(prefix, stream), activity, lease)
-                            .await;
+                        serving.serve(prefix, stream, activity, lease).await;
                     }
                 });
             }

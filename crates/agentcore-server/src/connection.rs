@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use agentcore_contract::sse::{AgentErrorEvent, data_event};
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use http::header::{CONTENT_TYPE, UPGRADE};
 use http::{Request, Response};
 use http_body::Frame;
@@ -52,12 +52,22 @@ impl Serving {
 
     /// Serves one connection until it ends, a timeout expires, its slot is evicted, or
     /// the drain closes it.
-    pub(crate) async fn serve<S>(self, stream: S, activity: Arc<Activity>, lease: Lease)
-    where
+    /// `prefix` is what the placement read already: it is read again first.
+    pub(crate) async fn serve<S>(
+        self,
+        prefix: Bytes,
+        stream: S,
+        activity: Arc<Activity>,
+        lease: Lease,
+    ) where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let lease = Arc::new(lease);
-        let io = TokioIo::new(Watched::new(stream, Arc::clone(&activity)));
+        let io = TokioIo::new(Watched {
+            prefix,
+            stream,
+            activity: Arc::clone(&activity),
+        });
         // What each request needs, behind one pointer: one reference count per request.
         let shared = Arc::new(PerConnection {
             dispatch: self.dispatch.clone(),
@@ -105,16 +115,12 @@ struct PerConnection {
     shutdown: Shutdown,
 }
 
-/// A socket that tells the connection's activity when bytes arrive.
+/// A socket that replays the bytes the placement read, then reads on, telling the
+/// connection's activity when bytes arrive.
 struct Watched<S> {
+    prefix: Bytes,
     stream: S,
     activity: Arc<Activity>,
-}
-
-impl<S> Watched<S> {
-    fn new(stream: S, activity: Arc<Activity>) -> Self {
-        Self { stream, activity }
-    }
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
@@ -123,6 +129,12 @@ impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        if self.prefix.has_remaining() {
+            let n = self.prefix.len().min(buf.remaining());
+            buf.put_slice(&self.prefix[..n]);
+            self.prefix.advance(n);
+            return Poll::Ready(Ok(()));
+        }
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.stream).poll_read(cx, buf);
         if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {

@@ -12,22 +12,6 @@ use common::TestServer;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// A blocking HTTP/1.1 GET on a plain std socket (it needs no async runtime).
-fn blocking_get(addr: std::net::SocketAddr, path: &str) -> String {
-    let mut socket = std::net::TcpStream::connect(addr).unwrap();
-    socket
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        socket,
-        "GET {path} HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    socket.read_to_string(&mut response).unwrap();
-    response
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ping_answers_while_every_handler_thread_is_blocked() {
     let finished = Arc::new(AtomicUsize::new(0));
@@ -59,7 +43,7 @@ async fn ping_answers_while_every_handler_thread_is_blocked() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(200));
-    let pinged = std::thread::spawn(move || blocking_get(addr, "/ping"))
+    let pinged = std::thread::spawn(move || common::blocking_get(addr, "/ping").unwrap())
         .join()
         .unwrap();
     assert!(pinged.starts_with("HTTP/1.1 200"), "{pinged}");

@@ -3,8 +3,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{Read, Write};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -52,28 +51,6 @@ fn hog() -> usize {
     held.len()
 }
 
-/// A raw WebSocket handshake; the socket once the server switched protocols.
-fn raw_websocket(port: u16) -> TcpStream {
-    let socket = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let mut writer = socket.try_clone().unwrap();
-    write!(
-        writer,
-        "GET /ws HTTP/1.1\r\nhost: t\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\
-         sec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
-    )
-    .unwrap();
-    let mut reader = BufReader::new(socket);
-    let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
-    assert!(line.starts_with("HTTP/1.1 101"), "{line}");
-    while line != "\r\n" {
-        line.clear();
-        reader.read_line(&mut line).unwrap();
-    }
-    assert!(reader.buffer().is_empty());
-    reader.into_inner()
-}
-
 /// Masked client ping frames with 125-byte payloads, `count` of them back to back.
 fn ping_frames(count: usize) -> Vec<u8> {
     let mut frame = vec![0x89, 0x80 | 125, 1, 2, 3, 4];
@@ -84,7 +61,7 @@ fn ping_frames(count: usize) -> Vec<u8> {
 #[test]
 fn a_ping_flood_from_a_peer_that_never_reads_stalls_and_grows_no_memory() {
     let agent = Agent::start("flood");
-    let mut socket = raw_websocket(agent.port);
+    let mut socket = common::raw_websocket(("127.0.0.1", agent.port));
     let before = agent.rss_bytes();
     socket
         .set_write_timeout(Some(Duration::from_millis(500)))
@@ -139,19 +116,12 @@ fn health_checks_are_answered_when_the_process_is_out_of_file_descriptors() {
         .unwrap_or(false);
     assert!(hogged, "the agent is up");
     // Every descriptor taken by the handler...
-    let mut socket = TcpStream::connect(("127.0.0.1", agent.port)).unwrap();
-    socket
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    write!(
-        socket,
-        "POST /invocations HTTP/1.1\r\nhost: t\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}"
+    let response = common::blocking_exchange(
+        ("127.0.0.1", agent.port),
+        "POST /invocations HTTP/1.1\r\nhost: t\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
     )
     .unwrap();
-    let mut response = String::new();
-    socket.read_to_string(&mut response).unwrap();
     assert!(response.contains("\"held\":"), "{response}");
-    drop(socket);
     std::thread::sleep(Duration::from_millis(600));
     // ...and still, health checks on fresh connections, one after the other.
     for attempt in 0..3 {

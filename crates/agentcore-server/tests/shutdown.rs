@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
@@ -93,22 +93,7 @@ fn sigterm_lets_in_flight_work_finish_closes_websockets_with_1001_and_exits_0() 
         let port = agent.port;
 
         // A WebSocket, raw, so that the test sees the exact close frame.
-        let mut ws = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        ws.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        write!(
-            ws,
-            "GET /ws HTTP/1.1\r\nhost: t\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\
-             sec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
-        )
-        .unwrap();
-        let mut reader = BufReader::new(ws.try_clone().unwrap());
-        let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
-        assert!(line.starts_with("HTTP/1.1 101"), "{line}");
-        while line != "\r\n" {
-            line.clear();
-            reader.read_line(&mut line).unwrap();
-        }
+        let mut ws = common::raw_websocket(("127.0.0.1", port));
 
         // An invocation that is still running when the signal arrives.
         let in_flight = std::thread::spawn(move || {
@@ -127,8 +112,7 @@ fn sigterm_lets_in_flight_work_finish_closes_websockets_with_1001_and_exits_0() 
         std::thread::sleep(Duration::from_millis(200));
         agent.signal(sig);
 
-        let mut reader_socket = reader.into_inner();
-        assert_eq!(read_close_code(&mut reader_socket), 1001, "SIG{sig}");
+        assert_eq!(read_close_code(&mut ws), 1001, "SIG{sig}");
         // Answer the close, as a client does.
         ws.write_all(&[0x88, 0x82, 0, 0, 0, 0, 0x03, 0xE9]).unwrap();
 

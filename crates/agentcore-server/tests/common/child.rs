@@ -2,8 +2,7 @@
 //! `child_agent` test, selected by an environment variable), so signals, exit codes, memory
 //! and file-descriptor limits are those of a real process.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -97,18 +96,9 @@ impl Agent {
         panic!("the agent never answered /ping");
     }
 
-    /// A GET on a fresh connection, within 5 s; `None` when it failed or timed out.
+    /// A GET on a fresh connection; `None` when it failed or timed out.
     pub fn get(&self, path: &str) -> Option<String> {
-        let mut socket = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
-        socket.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-        write!(
-            socket,
-            "GET {path} HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n"
-        )
-        .ok()?;
-        let mut response = String::new();
-        socket.read_to_string(&mut response).ok()?;
-        Some(response)
+        super::blocking_get(("127.0.0.1", self.port), path).ok()
     }
 
     pub fn signal(&self, name: &str) {

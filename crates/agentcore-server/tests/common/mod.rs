@@ -3,6 +3,9 @@
 
 pub mod child;
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::time::Duration;
+
 use std::net::SocketAddr;
 
 use agentcore_server::App;
@@ -128,4 +131,54 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// Sends `request` (a whole HTTP/1.1 request, `connection: close`) on a plain std socket
+/// and reads the answer to its end, within 10 s; needs no async runtime.
+pub fn blocking_exchange(
+    addr: impl std::net::ToSocketAddrs,
+    request: &str,
+) -> std::io::Result<String> {
+    let mut socket = std::net::TcpStream::connect(addr)?;
+    socket.set_read_timeout(Some(Duration::from_secs(10)))?;
+    socket.write_all(request.as_bytes())?;
+    let mut response = String::new();
+    socket.read_to_string(&mut response)?;
+    Ok(response)
+}
+
+/// A `GET` with [`blocking_exchange`].
+pub fn blocking_get(addr: impl std::net::ToSocketAddrs, path: &str) -> std::io::Result<String> {
+    blocking_exchange(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n"),
+    )
+}
+
+/// A raw WebSocket handshake on a std socket (10 s read timeout); the socket once the
+/// server switched protocols, so that a test sees the exact frames.
+pub fn raw_websocket(addr: impl std::net::ToSocketAddrs) -> std::net::TcpStream {
+    let mut socket = std::net::TcpStream::connect(addr).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    socket
+        .write_all(
+            b"GET /ws HTTP/1.1\r\nhost: t\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\
+              sec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        )
+        .unwrap();
+    let mut reader = BufReader::new(socket);
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("HTTP/1.1 101"), "{line}");
+    while line != "\r\n" {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+    }
+    assert!(
+        reader.buffer().is_empty(),
+        "frames arrived with the handshake"
+    );
+    reader.into_inner()
 }
