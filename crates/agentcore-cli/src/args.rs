@@ -58,13 +58,24 @@ pub(crate) enum Command {
     /// Talk to the agent over a WebSocket: stdin lines go out as text frames, messages
     /// come back on stdout.
     Ws(Ws),
+    /// Run an agent locally behind the emulator: `cargo run` (or the command after `--`),
+    /// restarted when it exits or on Ctrl-R; prints the `export` lines that let
+    /// `invoke`, `exec` and `ws` in another terminal reach it with no flags.
+    ///
+    /// The emulator accepts a bearer token made for this run (shown only in its export
+    /// line) and, when the standard AWS chain has credentials, SigV4 with them. Ctrl-C,
+    /// SIGINT or SIGTERM stop the agent's process group, then the emulator. The global
+    /// options (`--bearer`, `--endpoint`, ...) are for the other subcommands.
+    #[cfg(unix)]
+    Dev(Dev),
 }
 
 /// `agentcore invoke`.
 #[derive(Debug, Args)]
 pub(crate) struct Invoke {
-    /// The runtime ARN.
-    pub(crate) arn: String,
+    /// The runtime ARN (may be left out when AGENT_ARN is set).
+    #[arg(env = ARN_ENV)]
+    pub(crate) arn: Option<String>,
     /// The payload: JSON text, `@path` for a file, or `-`/nothing for stdin.
     pub(crate) payload: Option<String>,
     /// Print SSE events as they arrive (one line of data each).
@@ -78,10 +89,11 @@ pub(crate) struct Invoke {
 /// `agentcore exec`.
 #[derive(Debug, Args)]
 pub(crate) struct Exec {
-    /// The runtime ARN.
-    pub(crate) arn: String,
+    /// The runtime ARN (may be left out when AGENT_ARN is set).
+    #[arg(env = ARN_ENV)]
+    pub(crate) arn: Option<String>,
     /// The command, run with `sh -c` in the session.
-    pub(crate) command: String,
+    pub(crate) command: Option<String>,
     /// The command's timeout in seconds (1–3600; the service's default is 300).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub(crate) timeout: Option<u64>,
@@ -90,8 +102,9 @@ pub(crate) struct Exec {
 /// `agentcore stop`.
 #[derive(Debug, Args)]
 pub(crate) struct Stop {
-    /// The runtime ARN.
-    pub(crate) arn: String,
+    /// The runtime ARN (or AGENT_ARN).
+    #[arg(env = ARN_ENV)]
+    pub(crate) arn: Option<String>,
     /// An idempotency token (33–256 characters); a new one when absent.
     #[arg(long)]
     pub(crate) client_token: Option<String>,
@@ -100,8 +113,9 @@ pub(crate) struct Stop {
 /// `agentcore presign`.
 #[derive(Debug, Args)]
 pub(crate) struct Presign {
-    /// The runtime ARN.
-    pub(crate) arn: String,
+    /// The runtime ARN (or AGENT_ARN).
+    #[arg(env = ARN_ENV)]
+    pub(crate) arn: Option<String>,
     /// Seconds the URL stays valid (1–300).
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub(crate) expires: u64,
@@ -113,8 +127,9 @@ pub(crate) struct Presign {
 /// `agentcore ws`.
 #[derive(Debug, Args)]
 pub(crate) struct Ws {
-    /// The runtime ARN.
-    pub(crate) arn: String,
+    /// The runtime ARN (or AGENT_ARN).
+    #[arg(env = ARN_ENV)]
+    pub(crate) arn: Option<String>,
     /// Use a presigned URL instead of SigV4 headers (ignored with --bearer).
     #[arg(long)]
     pub(crate) presigned: bool,
@@ -122,6 +137,94 @@ pub(crate) struct Ws {
     /// then close.
     #[arg(long, default_value_t = 1000)]
     pub(crate) linger_ms: u64,
+}
+
+/// `agentcore dev`.
+#[cfg(unix)]
+#[derive(Debug, Args)]
+pub(crate) struct Dev {
+    /// Where the emulator listens.
+    #[arg(long, default_value = "127.0.0.1:9090")]
+    pub(crate) listen: String,
+    /// The port the agent listens on, given to it as PORT.
+    #[arg(long, default_value_t = 8080, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) agent_port: u16,
+    /// The runtime ARN the emulator serves (exported as AGENT_ARN).
+    #[arg(long, default_value = DEV_ARN)]
+    pub(crate) arn: String,
+    /// The agent's command and its arguments, after `--` (default: `cargo run`).
+    #[arg(last = true, value_name = "COMMAND")]
+    pub(crate) command: Vec<String>,
+}
+
+/// The runtime `agentcore dev` serves unless `--arn` names another.
+#[cfg(unix)]
+pub(crate) const DEV_ARN: &str =
+    "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/local-agent";
+
+/// The environment variable a runtime ARN is taken from when the command line has none.
+pub(crate) const ARN_ENV: &str = "AGENT_ARN";
+
+/// What to say when there is no ARN at all.
+const NO_ARN: &str = "no runtime ARN: give it as the first argument, or set AGENT_ARN \
+                      (`agentcore dev` prints the export line)";
+
+/// The runtime ARN and the positional argument after it.
+///
+/// With the ARN in AGENT_ARN (clap's `env` fills `first` only when the command line has
+/// no positional at all), a lone positional that is not an ARN is the next argument
+/// (`agentcore invoke '{}'`): runtime ARNs start with `arn:`, payloads and commands do
+/// not. `env` is AGENT_ARN's value.
+fn arn_and_next(
+    first: Option<&str>,
+    next: Option<&str>,
+    env: Option<&str>,
+) -> Result<(String, Option<String>), String> {
+    match (first, next) {
+        (Some(arn), next) if arn.starts_with("arn:") => {
+            Ok((arn.to_owned(), next.map(str::to_owned)))
+        }
+        (Some(lone), None) => match env.filter(|arn| !arn.is_empty()) {
+            Some(arn) => Ok((arn.to_owned(), Some(lone.to_owned()))),
+            None => Err(NO_ARN.to_owned()),
+        },
+        // Two positionals: the first is the ARN, valid or not (its parse says why).
+        (Some(arn), next) => Ok((arn.to_owned(), next.map(str::to_owned))),
+        (None, _) => Err(NO_ARN.to_owned()),
+    }
+}
+
+fn env_arn() -> Option<String> {
+    std::env::var(ARN_ENV).ok()
+}
+
+/// The runtime ARN of a subcommand whose only positional is the ARN.
+pub(crate) fn required_arn(arn: Option<&str>) -> Result<&str, String> {
+    arn.ok_or_else(|| NO_ARN.to_owned())
+}
+
+impl Invoke {
+    /// The runtime ARN and the payload argument.
+    pub(crate) fn arn_and_payload(&self) -> Result<(String, Option<String>), String> {
+        arn_and_next(
+            self.arn.as_deref(),
+            self.payload.as_deref(),
+            env_arn().as_deref(),
+        )
+    }
+}
+
+impl Exec {
+    /// The runtime ARN and the command.
+    pub(crate) fn arn_and_command(&self) -> Result<(String, String), String> {
+        let (arn, command) = arn_and_next(
+            self.arn.as_deref(),
+            self.command.as_deref(),
+            env_arn().as_deref(),
+        )?;
+        let command = command.ok_or("missing the command to run (after the runtime ARN)")?;
+        Ok((arn, command))
+    }
 }
 
 fn parse_param(value: &str) -> Result<(String, String), String> {
@@ -165,6 +268,43 @@ mod tests {
             PayloadSource::from_arg(Some("{}")),
             PayloadSource::Text("{}".into())
         );
+    }
+
+    #[test]
+    fn the_arn_may_come_from_the_environment() {
+        const ARN: &str = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a";
+        const OTHER: &str = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/b";
+        let pair = |arn: &str, next: Option<&str>| Ok((arn.to_owned(), next.map(str::to_owned)));
+        // On the command line, with or without the environment.
+        assert_eq!(
+            arn_and_next(Some(ARN), Some("{}"), None),
+            pair(ARN, Some("{}"))
+        );
+        assert_eq!(arn_and_next(Some(ARN), None, Some(OTHER)), pair(ARN, None));
+        // From the environment (clap put it in `first`), with a lone payload or command.
+        assert_eq!(
+            arn_and_next(Some("{}"), None, Some(ARN)),
+            pair(ARN, Some("{}"))
+        );
+        assert_eq!(
+            arn_and_next(Some("@p.json"), None, Some(ARN)),
+            pair(ARN, Some("@p.json"))
+        );
+        assert_eq!(
+            arn_and_next(Some("ls -la"), None, Some(ARN)),
+            pair(ARN, Some("ls -la"))
+        );
+        // Neither: one clear message naming AGENT_ARN.
+        for (first, env) in [(None, None), (Some("{}"), None), (Some("{}"), Some(""))] {
+            let err = arn_and_next(first, None, env).unwrap_err();
+            assert!(err.contains("AGENT_ARN"), "{err}");
+        }
+        // Two positionals: the first is the ARN, and its parse will say what is wrong.
+        assert_eq!(
+            arn_and_next(Some("nope"), Some("{}"), Some(ARN)),
+            pair("nope", Some("{}"))
+        );
+        assert!(required_arn(None).unwrap_err().contains("AGENT_ARN"));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 use crate::args::{
     Cli, Command, Exec, Global, Invoke, PayloadSource, Presign as PresignArgs, Stop, Ws,
+    required_arn,
 };
 use crate::exit::{Code, Failure};
 use crate::output;
@@ -26,6 +27,8 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Stop(args) => stop(global, args).await,
         Command::Presign(args) => presign(global, args).await,
         Command::Ws(args) => ws(global, args).await,
+        #[cfg(unix)]
+        Command::Dev(args) => crate::dev::run(args).await,
     }
 }
 
@@ -52,8 +55,9 @@ async fn client(global: &Global) -> Result<RuntimeClient, Failure> {
     Ok(builder.build()?)
 }
 
-fn session(global: &Global, arn: &str) -> Result<RuntimeSession, Failure> {
-    let arn: RuntimeArn = arn
+fn session(global: &Global, arn: Option<&str>) -> Result<RuntimeSession, Failure> {
+    let arn: RuntimeArn = required_arn(arn)
+        .map_err(Failure::usage)?
         .parse()
         .map_err(|err| Failure::usage(format!("{err}")))?;
     let mut session = RuntimeSession::new(arn);
@@ -95,9 +99,10 @@ async fn read_payload(source: PayloadSource) -> Result<Payload, Failure> {
 }
 
 async fn invoke(global: &Global, args: &Invoke) -> Result<ExitCode, Failure> {
-    let payload = read_payload(PayloadSource::from_arg(args.payload.as_deref())).await?;
+    let (arn, payload) = args.arn_and_payload().map_err(Failure::usage)?;
+    let session = session(global, Some(&arn))?;
+    let payload = read_payload(PayloadSource::from_arg(payload.as_deref())).await?;
     let client = client(global).await?;
-    let session = session(global, &args.arn)?;
     let mut options = CallOptions::default();
     if let Some(user) = &args.user_id {
         options = options.user_id(user.clone());
@@ -125,14 +130,15 @@ async fn invoke(global: &Global, args: &Invoke) -> Result<ExitCode, Failure> {
 }
 
 async fn exec(global: &Global, args: &Exec) -> Result<ExitCode, Failure> {
+    let (arn, command) = args.arn_and_command().map_err(Failure::usage)?;
+    let session = session(global, Some(&arn))?;
     let client = client(global).await?;
-    let session = session(global, &args.arn)?;
     let mut options = CommandOptions::default();
     if let Some(secs) = args.timeout {
         options = options.timeout(Duration::from_secs(secs));
     }
     let mut events = client
-        .execute_command_stream(&session, &auth(global), &args.command, &options)
+        .execute_command_stream(&session, &auth(global), &command, &options)
         .await?;
     let (mut stdout, mut stderr) = (tokio::io::stdout(), tokio::io::stderr());
     while let Some(event) = events.next().await {
@@ -175,8 +181,8 @@ async fn exec(global: &Global, args: &Exec) -> Result<ExitCode, Failure> {
 }
 
 async fn stop(global: &Global, args: &Stop) -> Result<ExitCode, Failure> {
+    let session = session(global, args.arn.as_deref())?;
     let client = client(global).await?;
-    let session = session(global, &args.arn)?;
     client
         .stop_runtime_session(&session, &auth(global), args.client_token.as_deref())
         .await?;
@@ -185,8 +191,8 @@ async fn stop(global: &Global, args: &Stop) -> Result<ExitCode, Failure> {
 }
 
 async fn presign(global: &Global, args: &PresignArgs) -> Result<ExitCode, Failure> {
+    let session = session(global, args.arn.as_deref())?;
     let client = client(global).await?;
-    let session = session(global, &args.arn)?;
     let mut presign = Presign::new(Duration::from_secs(args.expires));
     for (name, value) in &args.params {
         presign = presign.param(name.clone(), value.clone());
@@ -197,8 +203,8 @@ async fn presign(global: &Global, args: &PresignArgs) -> Result<ExitCode, Failur
 }
 
 async fn ws(global: &Global, args: &Ws) -> Result<ExitCode, Failure> {
+    let session = session(global, args.arn.as_deref())?;
     let client = client(global).await?;
-    let session = session(global, &args.arn)?;
     let auth = match (&global.bearer, args.presigned) {
         (Some(token), _) => Auth::Bearer(token.clone()),
         (None, true) => Auth::Presigned(Presign::new(Duration::from_secs(300))),

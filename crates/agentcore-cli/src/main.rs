@@ -2,6 +2,8 @@
 
 mod args;
 mod commands;
+#[cfg(unix)]
+mod dev;
 mod exit;
 mod output;
 
