@@ -5,6 +5,7 @@
 
 mod bench;
 mod conformance;
+mod interop;
 mod layers;
 mod process;
 mod release;
@@ -19,6 +20,8 @@ tasks:
                 docs/BENCHMARKS.md; `cargo xtask bench --help` for its flags
   conformance   run the shared conformance suites (http, sigv4, dataplane);
                 `cargo xtask conformance --help` for its flags
+  interop       run the official Python clients (boto3, the bedrock-agentcore SDK)
+                against the emulator; `cargo xtask interop --help` for its flags
   layers        check a crate's imports between its modules against its layers table
                 in docs/ARCHITECTURE.md; `cargo xtask layers --help` for its flags
   release       bump the crates to a version, release the changelog, check, package,
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("bench") => bench::run(&args[1..]),
         Some("conformance") => conformance::run(&args[1..]),
+        Some("interop") => interop::run(&args[1..]),
         Some("layers") => layers::run(&args[1..]),
         Some("release") => release::run(&args[1..]),
         Some("help" | "--help" | "-h") => {

@@ -1,0 +1,587 @@
+//! `cargo xtask interop`: the official Python clients (boto3's `bedrock-agentcore` client
+//! and the `bedrock-agentcore` SDK) against the emulator in front of the conformance
+//! agent. The tests are `tests/interop/test_*.py` (plain unittest), run by
+//! `tests/interop/run.py` with an interpreter from a virtual environment.
+
+use std::env;
+use std::ffi::OsString;
+use std::fs::{self, File};
+use std::hash::{BuildHasher as _, RandomState};
+use std::io::{self, Read as _, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::conformance::workspace_root;
+use crate::process::{self, KillOnDrop};
+
+const USAGE: &str = "\
+usage: cargo xtask interop [--python PATH] [-k PATTERN]...
+
+Builds (release) the emulator and the conformance agent, starts the agent on a free port
+and the emulator in front of it on another, with a bearer token, an HS256 JWT secret and
+fake SigV4 credentials made for the run (given to the emulator in its environment), and
+runs the Python suite tests/interop/test_*.py against them. Fails if a test fails.
+
+  --python PATH   the Python interpreter, with the packages of
+                  tests/interop/requirements.txt installed
+                  [default: target/interop-venv/bin/python, a virtual environment made
+                  with `python3 -m venv` and filled with pip when missing or when the
+                  requirements changed]
+  -k PATTERN      run only the tests whose name matches (repeatable; unittest's -k)
+";
+
+/// The runtime the emulator serves.
+const ARN: &str = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/interop-agent";
+const REGION: &str = "us-east-1";
+/// The host the SDK signs WebSocket URLs for; the emulator accepts signatures made for it.
+const SIGNING_HOST: &str = "bedrock-agentcore.us-east-1.amazonaws.com";
+/// A header the emulator is told to forward (`--forward-header`).
+const FORWARD_HEADER: &str = "X-Interop-Forwarded";
+
+const STARTUP_DEADLINE: Duration = Duration::from_secs(30);
+const POLL_INTERVAL: Duration = Duration::from_millis(50);
+/// The whole Python run; past it the tests are stopped and the run fails.
+const SUITE_DEADLINE: Duration = Duration::from_secs(300);
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq)]
+enum Args {
+    Help,
+    Run {
+        python: Option<PathBuf>,
+        patterns: Vec<String>,
+    },
+}
+
+/// Runs `cargo xtask interop` with the arguments after `interop`.
+pub(crate) fn run(args: &[String]) -> ExitCode {
+    let (python, patterns) = match parse_args(args) {
+        Ok(Args::Help) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Args::Run { python, patterns }) => (python, patterns),
+        Err(e) => {
+            eprintln!("error: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run_suite(python, &patterns) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parse_args(args: &[String]) -> Result<Args, String> {
+    let mut python = None;
+    let mut patterns = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        if arg == "-h" || arg == "--help" {
+            return Ok(Args::Help);
+        }
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value)),
+            _ => (arg.as_str(), None),
+        };
+        if flag != "--python" && flag != "-k" {
+            return Err(format!("unknown argument `{arg}`"));
+        }
+        let value = match inline {
+            Some(value) => value,
+            None => args.next().map_or("", String::as_str),
+        };
+        if value.is_empty() || value.starts_with('-') {
+            let what = if flag == "-k" { "PATTERN" } else { "PATH" };
+            return Err(format!("`{flag}` needs a {what}"));
+        }
+        if flag == "-k" {
+            patterns.push(value.to_owned());
+        } else if python.replace(PathBuf::from(value)).is_some() {
+            return Err("`--python` given more than once".to_owned());
+        }
+    }
+    Ok(Args::Run { python, patterns })
+}
+
+/// Builds, prepares the interpreter, starts agent and emulator, runs the tests;
+/// `Ok(false)` when a test failed.
+fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, String> {
+    let root = workspace_root();
+    let target = env::var_os("CARGO_TARGET_DIR").map_or(root.join("target"), |d| root.join(d));
+    let given = python.map(given_interpreter).transpose()?;
+    let args = [
+        "build",
+        "--release",
+        "-p",
+        "agentcore-emulator",
+        "--bin",
+        "agentcore-emulator",
+        "-p",
+        "agentcore-server",
+        "--example",
+        "conformance_agent",
+    ];
+    process::cargo(&root, &args, "the emulator and the conformance agent")?;
+    let python = match given {
+        Some(python) => python,
+        None => venv_interpreter(&root, &target)?,
+    };
+
+    let secrets = Secrets::new();
+    let release = target.join("release");
+    let exe = env::consts::EXE_SUFFIX;
+    let agent_port = free_port()?;
+    let agent_log = target.join("interop-agent.log");
+    let mut agent = Command::new(
+        release
+            .join("examples")
+            .join(format!("conformance_agent{exe}")),
+    );
+    agent.env("PORT", agent_port.to_string());
+    let mut agent = Service::start("the conformance agent", agent, &root, &agent_log)?;
+    agent.wait_ready(|| ping(agent_port))?;
+
+    let port = free_port()?;
+    let emulator_log = target.join("interop-emulator.log");
+    let agent_url = format!("http://127.0.0.1:{agent_port}");
+    let mut emulator = Command::new(release.join(format!("agentcore-emulator{exe}")));
+    emulator
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(["--agent", &agent_url, "--arn", ARN])
+        .args(["--signing-host", SIGNING_HOST])
+        .args(["--forward-header", FORWARD_HEADER])
+        // The secrets go in the environment, where other users' `ps` does not show them.
+        .env("AGENTCORE_EMULATOR_BEARER_TOKEN", &secrets.bearer_token)
+        .env("AGENTCORE_EMULATOR_JWT_SECRET", &secrets.jwt_secret)
+        .env("AGENTCORE_EMULATOR_CREDENTIALS", secrets.credentials());
+    let mut emulator = Service::start("the emulator", emulator, &root, &emulator_log)?;
+    emulator.wait_ready(|| TcpStream::connect(("127.0.0.1", port)).is_ok())?;
+
+    let mut tests = Command::new(&python);
+    tests
+        .arg(root.join("tests").join("interop").join("run.py"))
+        .args(patterns.iter().flat_map(|p| ["-k", p]));
+    // Only what the run says: no AWS profile, region, credentials or retry settings of
+    // the machine's (a missing config file is an empty one to botocore).
+    for (name, _) in env::vars_os() {
+        if name.to_string_lossy().starts_with("AWS_") {
+            tests.env_remove(name);
+        }
+    }
+    let no_file = target.join("interop-no-such-aws-file");
+    tests
+        .env("AWS_CONFIG_FILE", &no_file)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &no_file)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("PYTHONUNBUFFERED", "1")
+        .env(
+            "AGENTCORE_INTEROP_ENDPOINT",
+            format!("http://127.0.0.1:{port}"),
+        )
+        .env("AGENTCORE_INTEROP_PORT", port.to_string())
+        .env("AGENTCORE_INTEROP_AGENT_URL", &agent_url)
+        .env("AGENTCORE_INTEROP_ARN", ARN)
+        .env("AGENTCORE_INTEROP_REGION", REGION)
+        .env("AGENTCORE_INTEROP_SIGNING_HOST", SIGNING_HOST)
+        .env("AGENTCORE_INTEROP_FORWARD_HEADER", FORWARD_HEADER)
+        .env("AGENTCORE_INTEROP_BEARER_TOKEN", &secrets.bearer_token)
+        .env("AGENTCORE_INTEROP_JWT_SECRET", &secrets.jwt_secret)
+        .env("AGENTCORE_INTEROP_ACCESS_KEY_ID", &secrets.access_key_id)
+        .env(
+            "AGENTCORE_INTEROP_SECRET_ACCESS_KEY",
+            &secrets.secret_access_key,
+        )
+        .current_dir(&root)
+        .stdin(Stdio::null());
+    eprintln!(
+        "running the interop suite with {} (emulator on 127.0.0.1:{port}, agent on 127.0.0.1:{agent_port})",
+        python.display()
+    );
+    let started = Instant::now();
+    let passed = run_with_deadline(tests, &python)?;
+    eprintln!(
+        "interop suite took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    for service in [&mut emulator, &mut agent] {
+        service.check_alive();
+    }
+    if !passed {
+        eprintln!(
+            "note: the logs are {} and {}",
+            emulator_log.display(),
+            agent_log.display()
+        );
+    }
+    Ok(passed)
+}
+
+/// A `--python` interpreter: a bare name is looked up on PATH, a path is made absolute
+/// (the tests run in the workspace root).
+fn given_interpreter(python: PathBuf) -> Result<PathBuf, String> {
+    if python.components().count() == 1 && !python.is_absolute() {
+        return Ok(python);
+    }
+    if !python.exists() {
+        return Err(format!("--python {}: no such file", python.display()));
+    }
+    std::path::absolute(&python).map_err(|e| format!("--python {}: {e}", python.display()))
+}
+
+/// The interpreter of `target/interop-venv`, made with `python3 -m venv` when missing and
+/// filled from `tests/interop/requirements.txt` when new or when the requirements changed
+/// since the last install (a copy of them is kept in the venv).
+fn venv_interpreter(root: &Path, target: &Path) -> Result<PathBuf, String> {
+    let venv = target.join("interop-venv");
+    let python = if cfg!(windows) {
+        venv.join("Scripts").join("python.exe")
+    } else {
+        venv.join("bin").join("python")
+    };
+    let requirements = root.join("tests").join("interop").join("requirements.txt");
+    let wanted = fs::read_to_string(&requirements)
+        .map_err(|e| format!("cannot read {}: {e}", requirements.display()))?;
+    let stamp = venv.join("interop-requirements.txt");
+    if !python.exists() {
+        let base = env::var_os("PYTHON3").unwrap_or_else(|| OsString::from("python3"));
+        eprintln!(
+            "creating the virtual environment: {} -m venv {}",
+            base.to_string_lossy(),
+            venv.display()
+        );
+        let status = Command::new(&base)
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .stdin(Stdio::null())
+            .status()
+            .map_err(|e| {
+                format!(
+                    "cannot run {}: {e}; install Python 3 with venv, or pass --python",
+                    base.to_string_lossy()
+                )
+            })?;
+        if !status.success() || !python.exists() {
+            return Err(format!(
+                "`{} -m venv {}` failed ({status})",
+                base.to_string_lossy(),
+                venv.display()
+            ));
+        }
+    }
+    if fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(python);
+    }
+    eprintln!(
+        "installing {} into {}",
+        requirements.display(),
+        venv.display()
+    );
+    let status = Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .args(["--require-virtualenv", "-r"])
+        .arg(&requirements)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(io::stderr()))
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    if !status.success() {
+        return Err(format!(
+            "pip install -r {} failed ({status}); see pip's output above",
+            requirements.display()
+        ));
+    }
+    fs::write(&stamp, wanted).map_err(|e| format!("cannot write {}: {e}", stamp.display()))?;
+    Ok(python)
+}
+
+/// A started agent or emulator, its output in a log file; killed when dropped.
+struct Service {
+    name: &'static str,
+    child: KillOnDrop,
+    log: PathBuf,
+}
+
+impl Service {
+    fn start(
+        name: &'static str,
+        mut command: Command,
+        root: &Path,
+        log: &Path,
+    ) -> Result<Service, String> {
+        let log_error = |e: io::Error| format!("cannot create {}: {e}", log.display());
+        let log_file = File::create(log).map_err(log_error)?;
+        let child = command
+            .current_dir(root)
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().map_err(log_error)?)
+            .stderr(log_file)
+            .spawn()
+            .map_err(|e| format!("cannot start {name} ({:?}): {e}", command.get_program()))?;
+        Ok(Service {
+            name,
+            child: KillOnDrop(child),
+            log: log.to_path_buf(),
+        })
+    }
+
+    /// Polls `ready` until it holds; fails if the process exits first or the deadline
+    /// passes.
+    fn wait_ready(&mut self, mut ready: impl FnMut() -> bool) -> Result<(), String> {
+        let deadline = Instant::now() + STARTUP_DEADLINE;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!(
+                    "{} exited early ({status}); its log is {}:\n{}",
+                    self.name,
+                    self.log.display(),
+                    log_tail(&self.log)
+                ));
+            }
+            if ready() {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "{} was not ready within {} s; its log is {}",
+                    self.name,
+                    STARTUP_DEADLINE.as_secs(),
+                    self.log.display()
+                ));
+            }
+            sleep(POLL_INTERVAL);
+        }
+    }
+
+    /// Reports a process that died while the tests ran.
+    fn check_alive(&mut self) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            eprintln!(
+                "note: {} exited during the run ({status}); its log is {}",
+                self.name,
+                self.log.display()
+            );
+        }
+    }
+}
+
+/// Runs the test process with its output passed through, killing it past the deadline;
+/// `Ok(true)` when it exits with 0.
+fn run_with_deadline(mut command: Command, python: &Path) -> Result<bool, String> {
+    let child = command
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    let mut child = KillOnDrop(child);
+    let deadline = Instant::now() + SUITE_DEADLINE;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Ok(status.success()),
+            Ok(None) if Instant::now() >= deadline => {
+                return Err(format!(
+                    "the interop suite did not finish within {} s; stopped",
+                    SUITE_DEADLINE.as_secs()
+                ));
+            }
+            Ok(None) => sleep(POLL_INTERVAL),
+            Err(e) => return Err(format!("cannot wait for the interop suite: {e}")),
+        }
+    }
+}
+
+/// `GET /ping` answered 200 (a one-shot HTTP/1.1 exchange).
+fn ping(port: u16) -> bool {
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_secs(1)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let request = "GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
+}
+
+/// A port that was free a moment ago (bound on 127.0.0.1 and released).
+fn free_port() -> Result<u16, String> {
+    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| Ok(l.local_addr()?.port()));
+    port.map_err(|e| format!("cannot find a free port: {e}"))
+}
+
+/// The last lines of a log file, for an error message.
+fn log_tail(log: &Path) -> String {
+    let text = fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
+}
+
+/// The run's secrets: fake, made afresh for each run.
+#[derive(Debug)]
+struct Secrets {
+    bearer_token: String,
+    jwt_secret: String,
+    access_key_id: String,
+    secret_access_key: String,
+}
+
+impl Secrets {
+    fn new() -> Secrets {
+        let mut random = Random::new();
+        const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        const MIXED: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        Secrets {
+            bearer_token: format!("interop-{}", random.text(MIXED, 32)),
+            jwt_secret: random.text(MIXED, 40),
+            access_key_id: format!("AKIA{}", random.text(UPPER, 16)),
+            secret_access_key: random.text(MIXED, 40),
+        }
+    }
+
+    /// `AK:SK`, as `--credentials` takes them.
+    fn credentials(&self) -> String {
+        format!("{}:{}", self.access_key_id, self.secret_access_key)
+    }
+}
+
+/// Unpredictable enough for fake credentials that live as long as one run: the standard
+/// library's randomly keyed hasher over a counter and the clock.
+struct Random {
+    state: RandomState,
+    counter: u64,
+}
+
+impl Random {
+    fn new() -> Random {
+        Random {
+            state: RandomState::new(),
+            counter: 0,
+        }
+    }
+
+    fn next(&mut self) -> u64 {
+        self.counter += 1;
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        self.state
+            .hash_one((self.counter, nanos, std::process::id()))
+    }
+
+    fn text(&mut self, alphabet: &[u8], len: usize) -> String {
+        (0..len)
+            .map(|_| char::from(alphabet[(self.next() % alphabet.len() as u64) as usize]))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, String> {
+        parse_args(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn no_flags_means_the_venv_and_every_test() {
+        let expected = Args::Run {
+            python: None,
+            patterns: vec![],
+        };
+        assert_eq!(parse(&[]), Ok(expected));
+    }
+
+    #[test]
+    fn python_and_patterns() {
+        let expected = Args::Run {
+            python: Some(PathBuf::from("/usr/bin/python3")),
+            patterns: vec!["websocket".to_owned(), "auth".to_owned()],
+        };
+        assert_eq!(
+            parse(&[
+                "-k",
+                "websocket",
+                "--python",
+                "/usr/bin/python3",
+                "-k",
+                "auth"
+            ]),
+            Ok(expected)
+        );
+        let inline = parse(&["--python=py"]).unwrap();
+        let Args::Run { python, .. } = inline else {
+            panic!("{inline:?}")
+        };
+        assert_eq!(python, Some(PathBuf::from("py")));
+        assert_eq!(parse(&["-k", "x", "-h"]), Ok(Args::Help));
+    }
+
+    #[test]
+    fn usage_errors() {
+        assert!(
+            parse(&["--bogus"])
+                .unwrap_err()
+                .contains("unknown argument")
+        );
+        assert!(
+            parse(&["conformance"])
+                .unwrap_err()
+                .contains("unknown argument")
+        );
+        assert!(parse(&["--python"]).unwrap_err().contains("needs a PATH"));
+        assert!(parse(&["--python="]).unwrap_err().contains("needs a PATH"));
+        assert!(
+            parse(&["-k", "--python", "p"])
+                .unwrap_err()
+                .contains("needs a PATTERN")
+        );
+        let twice = parse(&["--python", "a", "--python=b"]).unwrap_err();
+        assert!(twice.contains("more than once"), "{twice}");
+    }
+
+    #[test]
+    fn secrets_are_fresh_and_shaped_like_aws_ones() {
+        let (a, b) = (Secrets::new(), Secrets::new());
+        assert_ne!(a.secret_access_key, b.secret_access_key);
+        assert_ne!(a.bearer_token, b.bearer_token);
+        assert_eq!(a.access_key_id.len(), 20);
+        assert!(a.access_key_id.starts_with("AKIA"));
+        assert!(
+            a.access_key_id
+                .bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        );
+        assert_eq!(a.secret_access_key.len(), 40);
+        assert!(!a.credentials()[a.access_key_id.len() + 1..].contains(':'));
+    }
+
+    #[test]
+    fn the_suite_and_its_requirements_are_in_place() {
+        let dir = workspace_root().join("tests").join("interop");
+        assert!(dir.join("run.py").is_file());
+        let requirements = fs::read_to_string(dir.join("requirements.txt")).unwrap();
+        for pinned in [
+            "bedrock-agentcore==",
+            "boto3==",
+            "botocore==",
+            "websockets==",
+        ] {
+            assert!(requirements.contains(pinned), "{pinned} is not pinned");
+        }
+    }
+}
