@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use agentcore_client::contract::{RuntimeArn, SessionId};
 use agentcore_client::{
-    Auth, CallOptions, CommandEvent, CommandOptions, CommandStatus, Message, Payload, Presign,
-    RuntimeClient, RuntimeSession,
+    CommandEvent, CommandStatus, Message, Payload, Presign, RuntimeClient, RuntimeSession,
 };
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -52,6 +51,10 @@ async fn client(global: &Global) -> Result<RuntimeClient, Failure> {
     if let Some(endpoint) = &global.endpoint {
         builder = builder.endpoint(endpoint.clone());
     }
+    // Every call then uses the bearer token; without one, SigV4.
+    if let Some(token) = &global.bearer {
+        builder = builder.bearer_token(token.clone());
+    }
     Ok(builder.build()?)
 }
 
@@ -69,13 +72,6 @@ fn session(global: &Global, arn: Option<&str>) -> Result<RuntimeSession, Failure
         session = session.with_qualifier(qualifier.clone());
     }
     Ok(session)
-}
-
-fn auth(global: &Global) -> Auth {
-    match &global.bearer {
-        Some(token) => Auth::Bearer(token.clone()),
-        None => Auth::SigV4,
-    }
 }
 
 async fn read_payload(source: PayloadSource) -> Result<Payload, Failure> {
@@ -103,22 +99,22 @@ async fn invoke(global: &Global, args: &Invoke) -> Result<ExitCode, Failure> {
     let session = session(global, Some(&arn))?;
     let payload = read_payload(PayloadSource::from_arg(payload.as_deref())).await?;
     let client = client(global).await?;
-    let mut options = CallOptions::default();
-    if let Some(user) = &args.user_id {
-        options = options.user_id(user.clone());
-    }
     if args.stream {
-        let mut events = client
-            .invoke_stream(&session, &auth(global), payload, &options)
-            .await?;
+        let mut request = client.invoke_stream(&session).payload(payload);
+        if let Some(user) = &args.user_id {
+            request = request.user_id(user.clone());
+        }
+        let mut events = request.send().await?;
         while let Some(event) = events.next().await {
             output::line(&event?.data).map_err(io_failure)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let response = client
-        .invoke(&session, &auth(global), payload, &options)
-        .await?;
+    let mut request = client.invoke(&session).payload(payload);
+    if let Some(user) = &args.user_id {
+        request = request.user_id(user.clone());
+    }
+    let response = request.send().await?;
     if response.content_type() == Some("text/event-stream") {
         for event in response.events()? {
             output::line(&event.data).map_err(io_failure)?;
@@ -133,13 +129,11 @@ async fn exec(global: &Global, args: &Exec) -> Result<ExitCode, Failure> {
     let (arn, command) = args.arn_and_command().map_err(Failure::usage)?;
     let session = session(global, Some(&arn))?;
     let client = client(global).await?;
-    let mut options = CommandOptions::default();
+    let mut request = client.execute_command(&session, command);
     if let Some(secs) = args.timeout {
-        options = options.timeout(Duration::from_secs(secs));
+        request = request.command_timeout(Duration::from_secs(secs));
     }
-    let mut events = client
-        .execute_command_stream(&session, &auth(global), &command, &options)
-        .await?;
+    let mut events = request.stream().await?;
     let (mut stdout, mut stderr) = (tokio::io::stdout(), tokio::io::stderr());
     while let Some(event) = events.next().await {
         match event? {
@@ -183,9 +177,11 @@ async fn exec(global: &Global, args: &Exec) -> Result<ExitCode, Failure> {
 async fn stop(global: &Global, args: &Stop) -> Result<ExitCode, Failure> {
     let session = session(global, args.arn.as_deref())?;
     let client = client(global).await?;
-    client
-        .stop_runtime_session(&session, &auth(global), args.client_token.as_deref())
-        .await?;
+    let mut request = client.stop_runtime_session(&session);
+    if let Some(token) = &args.client_token {
+        request = request.client_token(token.clone());
+    }
+    request.send().await?;
     output::line(&format!("stopped session {}", session.session_id())).map_err(io_failure)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -193,11 +189,13 @@ async fn stop(global: &Global, args: &Stop) -> Result<ExitCode, Failure> {
 async fn presign(global: &Global, args: &PresignArgs) -> Result<ExitCode, Failure> {
     let session = session(global, args.arn.as_deref())?;
     let client = client(global).await?;
-    let mut presign = Presign::new(Duration::from_secs(args.expires));
+    let mut request = client
+        .presigned_url(&session)
+        .expires(Duration::from_secs(args.expires));
     for (name, value) in &args.params {
-        presign = presign.param(name.clone(), value.clone());
+        request = request.param(name.clone(), value.clone());
     }
-    let url = client.presigned_url(&session, &presign).await?;
+    let url = request.send().await?;
     output::line(url.as_str()).map_err(io_failure)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -205,12 +203,11 @@ async fn presign(global: &Global, args: &PresignArgs) -> Result<ExitCode, Failur
 async fn ws(global: &Global, args: &Ws) -> Result<ExitCode, Failure> {
     let session = session(global, args.arn.as_deref())?;
     let client = client(global).await?;
-    let auth = match (&global.bearer, args.presigned) {
-        (Some(token), _) => Auth::Bearer(token.clone()),
-        (None, true) => Auth::Presigned(Presign::new(Duration::from_secs(300))),
-        (None, false) => Auth::SigV4,
-    };
-    let (mut sink, mut stream) = client.connect(&session, &auth).await?.split();
+    let mut request = client.connect(&session);
+    if global.bearer.is_none() && args.presigned {
+        request = request.presigned(Presign::default());
+    }
+    let (mut sink, mut stream) = request.send().await?.split();
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let linger = Duration::from_millis(args.linger_ms);
     // After stdin ends, replies still in flight are printed until the agent has been quiet

@@ -90,7 +90,9 @@ fn signing(c: &mut Criterion) {
         |session: &RuntimeSession| client.sigv4_headers(session).now_or_never().unwrap();
     let presigned_url = |session: &RuntimeSession| {
         client
-            .presigned_url(session, &presign)
+            .presigned_url(session)
+            .presign(presign.clone())
+            .send()
             .now_or_never()
             .unwrap()
     };

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use agentcore_client::{Auth, CommandEvent, CommandOptions, RuntimeClient, RuntimeSession};
+use agentcore_client::{CommandEvent, RuntimeClient, RuntimeSession};
 use futures_util::StreamExt;
 
 #[tokio::main]
@@ -18,9 +18,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let client = RuntimeClient::from_env().await?;
     let session = RuntimeSession::new(arn.parse()?);
-    let options = CommandOptions::default().timeout(Duration::from_secs(60));
     let mut events = client
-        .execute_command_stream(&session, &Auth::SigV4, &command, &options)
+        .execute_command(&session, command)
+        .command_timeout(Duration::from_secs(60))
+        .stream()
         .await?;
     while let Some(event) = events.next().await {
         match event? {
@@ -34,8 +35,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             _ => {}
         }
     }
-    client
-        .stop_runtime_session(&session, &Auth::SigV4, None)
-        .await?;
+    client.stop_runtime_session(&session).send().await?;
     Ok(())
 }

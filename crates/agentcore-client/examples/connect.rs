@@ -4,7 +4,7 @@
 //! cargo run -p agentcore-client --example connect -- RUNTIME_ARN
 //! ```
 
-use agentcore_client::{Auth, RuntimeClient, RuntimeSession};
+use agentcore_client::RuntimeClient;
 use serde_json::{Value, json};
 
 #[tokio::main]
@@ -13,8 +13,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .ok_or("usage: connect RUNTIME_ARN")?;
     let client = RuntimeClient::from_env().await?;
-    let session = RuntimeSession::new(arn.parse()?);
-    let mut socket = client.connect(&session, &Auth::SigV4).await?;
+    let arn: agentcore_client::contract::RuntimeArn = arn.parse()?;
+    let mut socket = client.connect(&arn).send().await?; // SigV4 headers, a new session
+
     socket
         .send_json(&json!({ "prompt": "Hello over WebSocket" }))
         .await?;

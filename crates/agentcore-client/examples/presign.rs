@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use agentcore_client::{Presign, RuntimeClient, RuntimeSession};
+use agentcore_client::RuntimeClient;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -14,9 +14,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .ok_or("usage: presign RUNTIME_ARN")?;
     let client = RuntimeClient::from_env().await?;
-    let session = RuntimeSession::new(arn.parse()?);
-    let presign = Presign::new(Duration::from_secs(300)).param("tenant", "acme");
-    let url = client.presigned_url(&session, &presign).await?;
+    let arn: agentcore_client::contract::RuntimeArn = arn.parse()?;
+    let url = client
+        .presigned_url(&arn)
+        .expires(Duration::from_secs(300))
+        .param("tenant", "acme")
+        .send()
+        .await?;
     println!("{}", url.as_str());
     Ok(())
 }

@@ -49,6 +49,8 @@ struct Inner {
     connect_timeout: Duration,
     read_timeout: Duration,
     retry: RetryPolicy,
+    /// The bearer token of calls that set no auth of their own.
+    bearer_token: Option<String>,
 }
 
 impl RuntimeClient {
@@ -182,6 +184,11 @@ impl RuntimeClient {
         self.inner.read_timeout
     }
 
+    /// The bearer token of calls that set no auth of their own.
+    pub(crate) fn bearer_token(&self) -> Option<&str> {
+        self.inner.bearer_token.as_deref()
+    }
+
     /// The retry policy of idempotent operations.
     pub(crate) fn retry_policy(&self) -> RetryPolicy {
         self.inner.retry
@@ -204,6 +211,10 @@ impl fmt::Debug for RuntimeClient {
             .field("region", &self.inner.region)
             .field("credentials", &self.inner.credentials.is_some())
             .field("endpoint", &self.inner.endpoint)
+            .field(
+                "bearer_token",
+                &self.inner.bearer_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -247,6 +258,7 @@ pub struct RuntimeClientBuilder {
     connect_timeout: Option<Duration>,
     read_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
+    bearer_token: Option<String>,
 }
 
 impl RuntimeClientBuilder {
@@ -330,7 +342,7 @@ impl RuntimeClientBuilder {
     ///     .clock(StaticTimeSource::new(UNIX_EPOCH + Duration::from_secs(1_704_067_200)))
     ///     .build()?;
     /// let session = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?);
-    /// let url = client.presigned_url(&session, &Presign::new(Duration::from_secs(60))).await?;
+    /// let url = client.presigned_url(&session).presign(Presign::new(Duration::from_secs(60))).send().await?;
     /// assert!(url.as_str().contains("X-Amz-Date=20240101T000000Z"));
     /// # Ok(()) }
     /// ```
@@ -384,6 +396,22 @@ impl RuntimeClientBuilder {
         self
     }
 
+    /// Authenticates every call with this OAuth bearer token, unless the call sets its own
+    /// auth ([`OperationBuilder::bearer`](crate::OperationBuilder::bearer) or
+    /// [`sigv4`](crate::OperationBuilder::sigv4)). Without one, calls use SigV4.
+    ///
+    /// ```
+    /// use agentcore_client::RuntimeClient;
+    ///
+    /// let client = RuntimeClient::builder().bearer_token("my-jwt").build()?;
+    /// assert!(!format!("{client:?}").contains("my-jwt"));
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.bearer_token = Some(token.into());
+        self
+    }
+
     /// Validates the parts and builds the client.
     ///
     /// ```
@@ -408,6 +436,7 @@ impl RuntimeClientBuilder {
             connect_timeout,
             read_timeout: self.read_timeout.unwrap_or(DEFAULT_READ_TIMEOUT),
             retry: self.retry.unwrap_or_default(),
+            bearer_token: self.bearer_token,
         })
     }
 }
@@ -418,6 +447,10 @@ impl fmt::Debug for RuntimeClientBuilder {
             .field("region", &self.region)
             .field("credentials", &self.credentials.is_some())
             .field("endpoint", &self.endpoint)
+            .field(
+                "bearer_token",
+                &self.bearer_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish_non_exhaustive()
     }
 }

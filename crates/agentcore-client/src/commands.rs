@@ -11,11 +11,10 @@ use futures_util::{Stream, StreamExt};
 use http::{HeaderMap, StatusCode};
 use serde_json::json;
 
-use crate::request::Call;
+use crate::request::{Call, CallOptions};
 use crate::transport::ResponseBody;
 use crate::{
-    Auth, CallOptions, CommandDecoder, CommandEvent, CommandStatus, Error, RuntimeClient,
-    RuntimeSession,
+    Auth, CommandDecoder, CommandEvent, CommandStatus, Error, RuntimeClient, RuntimeSession,
 };
 
 /// The longest command, in characters.
@@ -25,76 +24,16 @@ const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
 /// How much longer than the command's timeout the client waits for its stream.
 const READ_MARGIN: Duration = Duration::from_secs(30);
 
-/// Options of [`RuntimeClient::execute_command`]: the command's timeout (1 to 3600 whole
-/// seconds; sent only when given, the service's default is 300 s) and the call options
-/// (user id, trace and extra headers; `accept`, `content_type` and `timeout` of
-/// [`CallOptions`] are not used: the read timeout is the command's plus 30 s).
-///
-/// ```
-/// use std::time::Duration;
-///
-/// use agentcore_client::CommandOptions;
-///
-/// let options = CommandOptions::default()
-///     .timeout(Duration::from_secs(60))
-///     .user_id("user-42")
-///     .header("mcp-session-id", "abc");
-/// # drop(options);
-/// ```
+/// A command's options: its timeout and the call's options.
 #[derive(Debug, Clone, Default)]
-pub struct CommandOptions {
+pub(crate) struct CommandOptions {
     timeout: Option<Duration>,
     call: CallOptions,
 }
 
 impl CommandOptions {
-    /// The command's timeout (1 to 3600 whole seconds).
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use agentcore_client::CommandOptions;
-    /// let options = CommandOptions::default().timeout(Duration::from_secs(60));
-    /// assert!(format!("{options:?}").contains("timeout: Some(60s)"));
-    /// ```
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// Sends `X-Amzn-Bedrock-AgentCore-Runtime-User-Id`.
-    ///
-    /// ```
-    /// # use agentcore_client::CommandOptions;
-    /// let options = CommandOptions::default().user_id("user-42");
-    /// assert!(format!("{options:?}").contains("user_id: Some(\"<set>\")"));
-    /// ```
-    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
-        self.call = self.call.user_id(user_id);
-        self
-    }
-
-    /// Sends a trace header (see [`CallOptions::trace_header`]).
-    ///
-    /// ```
-    /// # use agentcore_client::CommandOptions;
-    /// let options = CommandOptions::default().trace_header("x-amzn-trace-id", "Root=1-5759e988-bd862e3fe1be46a994272793");
-    /// assert!(format!("{options:?}").contains("trace: [\"x-amzn-trace-id\"]"));
-    /// ```
-    pub fn trace_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.call = self.call.trace_header(name, value);
-        self
-    }
-
-    /// Sends one more header (see [`CallOptions::header`]).
-    ///
-    /// ```
-    /// # use agentcore_client::CommandOptions;
-    /// let options = CommandOptions::default().header("mcp-session-id", "abc");
-    /// assert!(format!("{options:?}").contains("headers: [\"mcp-session-id\"]"));
-    /// ```
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.call = self.call.header(name, value);
-        self
+    pub(crate) fn new(timeout: Option<Duration>, call: CallOptions) -> Self {
+        Self { timeout, call }
     }
 }
 
@@ -142,19 +81,7 @@ impl RuntimeClient {
     /// Runs `command` in the session (a fresh shell in its microVM) and collects its
     /// output. An exception frame is [`Error::StreamException`], a stream without
     /// `contentStop` [`Error::IncompleteCommand`].
-    ///
-    /// ```no_run
-    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// use std::time::Duration;
-    ///
-    /// use agentcore_client::{Auth, CommandOptions};
-    ///
-    /// let options = CommandOptions::default().timeout(Duration::from_secs(60));
-    /// let output = client.execute_command(&session, &Auth::SigV4, "uname -a", &options).await?;
-    /// println!("{} exited {}", output.stdout, output.exit_code);
-    /// # Ok(()) }
-    /// ```
-    pub async fn execute_command(
+    pub(crate) async fn execute_command_with(
         &self,
         session: &RuntimeSession,
         auth: &Auth,
@@ -162,7 +89,7 @@ impl RuntimeClient {
         options: &CommandOptions,
     ) -> Result<CommandOutput, Error> {
         let mut stream = self
-            .execute_command_stream(session, auth, command, options)
+            .execute_command_stream_with(session, auth, command, options)
             .await?;
         let (mut stdout, mut stderr) = (String::new(), String::new());
         let mut end = None;
@@ -191,23 +118,7 @@ impl RuntimeClient {
     /// Runs `command` in the session and streams its events as they arrive. The stream
     /// ends after `contentStop` and the end of the body, or after the first error;
     /// dropping it cancels the request.
-    ///
-    /// ```no_run
-    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// use agentcore_client::{Auth, CommandEvent, CommandOptions};
-    /// use futures_util::StreamExt;
-    ///
-    /// let mut events = client
-    ///     .execute_command_stream(&session, &Auth::SigV4, "ls -l", &CommandOptions::default())
-    ///     .await?;
-    /// while let Some(event) = events.next().await {
-    ///     if let CommandEvent::Delta { stdout: Some(out), .. } = event? {
-    ///         print!("{out}");
-    ///     }
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub async fn execute_command_stream(
+    pub(crate) async fn execute_command_stream_with(
         &self,
         session: &RuntimeSession,
         auth: &Auth,
@@ -277,8 +188,7 @@ impl CommandStream {
     ///
     /// ```no_run
     /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// # use agentcore_client::{Auth, CommandOptions};
-    /// let stream = client.execute_command_stream(&session, &Auth::SigV4, "ls", &CommandOptions::default()).await?;
+    /// let stream = client.execute_command(&session, "ls").stream().await?;
     /// assert!(stream.status().is_success());
     /// # Ok(()) }
     /// ```
@@ -290,8 +200,7 @@ impl CommandStream {
     ///
     /// ```no_run
     /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// # use agentcore_client::{Auth, CommandOptions};
-    /// let stream = client.execute_command_stream(&session, &Auth::SigV4, "ls", &CommandOptions::default()).await?;
+    /// let stream = client.execute_command(&session, "ls").stream().await?;
     /// println!("{:?}", stream.headers().get("x-amzn-requestid"));
     /// # Ok(()) }
     /// ```

@@ -12,18 +12,18 @@ use futures_util::Stream;
 use http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
-use crate::request::Call;
+use crate::request::{Call, CallOptions};
 use crate::transport::ResponseBody;
-use crate::{Auth, CallOptions, Error, Payload, RuntimeClient, RuntimeSession};
+use crate::{Auth, Error, Payload, RuntimeClient, RuntimeSession};
 
 /// The whole answer of [`RuntimeClient::invoke`].
 ///
 /// ```no_run
 /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-/// use agentcore_client::{Auth, CallOptions};
-///
 /// let answer = client
-///     .invoke(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default())
+///     .invoke(&session)
+///     .json(&serde_json::json!({"prompt": "hi"}))?
+///     .send()
 ///     .await?;
 /// match answer.content_type() {
 ///     Some("text/event-stream") => {
@@ -47,8 +47,7 @@ impl InvokeResponse {
     ///
     /// ```no_run
     /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// # use agentcore_client::{Auth, CallOptions};
-    /// let answer = client.invoke(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// let answer = client.invoke(&session).payload(serde_json::json!({"prompt": "hi"})).send().await?;
     /// assert!(answer.status().is_success());
     /// # Ok(()) }
     /// ```
@@ -60,8 +59,7 @@ impl InvokeResponse {
     ///
     /// ```no_run
     /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// # use agentcore_client::{Auth, CallOptions};
-    /// let answer = client.invoke(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// let answer = client.invoke(&session).payload(serde_json::json!({"prompt": "hi"})).send().await?;
     /// println!("{:?}", answer.headers().get("content-type"));
     /// # Ok(()) }
     /// ```
@@ -73,8 +71,7 @@ impl InvokeResponse {
     ///
     /// ```no_run
     /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// # use agentcore_client::{Auth, CallOptions};
-    /// let answer = client.invoke(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// let answer = client.invoke(&session).payload(serde_json::json!({"prompt": "hi"})).send().await?;
     /// assert_eq!(answer.session_id(), Some(session.session_id().as_str()));
     /// # Ok(()) }
     /// ```
@@ -87,8 +84,7 @@ impl InvokeResponse {
     ///
     /// ```no_run
     /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// # use agentcore_client::{Auth, CallOptions};
-    /// let answer = client.invoke(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// let answer = client.invoke(&session).payload(serde_json::json!({"prompt": "hi"})).send().await?;
     /// if answer.content_type() == Some("application/json") {
     ///     let value: serde_json::Value = answer.json()?;
     ///     println!("{value}");
@@ -103,8 +99,7 @@ impl InvokeResponse {
     ///
     /// ```no_run
     /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// # use agentcore_client::{Auth, CallOptions};
-    /// let answer = client.invoke(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// let answer = client.invoke(&session).payload(serde_json::json!({"prompt": "hi"})).send().await?;
     /// println!("{} bytes", answer.bytes().len());
     /// # Ok(()) }
     /// ```
@@ -116,8 +111,7 @@ impl InvokeResponse {
     ///
     /// ```no_run
     /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// # use agentcore_client::{Auth, CallOptions};
-    /// let answer = client.invoke(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// let answer = client.invoke(&session).payload(serde_json::json!({"prompt": "hi"})).send().await?;
     /// println!("{}", answer.text()?);
     /// # Ok(()) }
     /// ```
@@ -130,8 +124,7 @@ impl InvokeResponse {
     ///
     /// ```no_run
     /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// # use agentcore_client::{Auth, CallOptions};
-    /// let answer = client.invoke(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// let answer = client.invoke(&session).payload(serde_json::json!({"prompt": "hi"})).send().await?;
     /// let value: serde_json::Value = answer.json()?;
     /// println!("{}", value["result"]);
     /// # Ok(()) }
@@ -145,8 +138,7 @@ impl InvokeResponse {
     ///
     /// ```no_run
     /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// # use agentcore_client::{Auth, CallOptions};
-    /// let answer = client.invoke(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// let answer = client.invoke(&session).payload(serde_json::json!({"prompt": "hi"})).send().await?;
     /// for event in answer.events()? {
     ///     println!("{}", event.data);
     /// }
@@ -209,23 +201,7 @@ impl RuntimeClient {
     /// Invokes the agent and reads its whole answer. The payload is a
     /// [`serde_json::Value`], a [`Payload::json`] or [`Payload::bytes`]; `Accept`
     /// defaults to `application/json`, the qualifier to `DEFAULT`. Not retried.
-    ///
-    /// ```no_run
-    /// # async fn example() -> Result<(), agentcore_client::Error> {
-    /// use agentcore_client::{Auth, CallOptions, RuntimeClient, RuntimeSession};
-    ///
-    /// let client = RuntimeClient::from_env().await?;
-    /// let session = RuntimeSession::new(
-    ///     "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agent-x".parse()?,
-    /// );
-    /// let auth = Auth::Bearer("my-jwt".into());
-    /// let answer = client
-    ///     .invoke(&session, &auth, serde_json::json!({"prompt": "hi"}), &CallOptions::default())
-    ///     .await?;
-    /// println!("{} {:?}", answer.status(), answer.text()?);
-    /// # Ok(()) }
-    /// ```
-    pub async fn invoke(
+    pub(crate) async fn invoke_call_with(
         &self,
         session: &RuntimeSession,
         auth: &Auth,
@@ -248,21 +224,7 @@ impl RuntimeClient {
     /// text/event-stream` by default). An agent error event ends the stream with
     /// [`Error::Agent`]; an answer that is not `text/event-stream` is one event whose
     /// data is the whole body. Dropping the stream cancels the request.
-    ///
-    /// ```no_run
-    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// use agentcore_client::{Auth, CallOptions};
-    /// use futures_util::StreamExt;
-    ///
-    /// let mut events = client
-    ///     .invoke_stream(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default())
-    ///     .await?;
-    /// while let Some(event) = events.next().await {
-    ///     println!("{}", event?.data);
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub async fn invoke_stream(
+    pub(crate) async fn invoke_stream_with(
         &self,
         session: &RuntimeSession,
         auth: &Auth,
@@ -342,8 +304,7 @@ impl EventStream {
     ///
     /// ```no_run
     /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// # use agentcore_client::{Auth, CallOptions};
-    /// let events = client.invoke_stream(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// let events = client.invoke_stream(&session).payload(serde_json::json!({"prompt": "hi"})).send().await?;
     /// assert!(events.status().is_success());
     /// # Ok(()) }
     /// ```
@@ -355,8 +316,7 @@ impl EventStream {
     ///
     /// ```no_run
     /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// # use agentcore_client::{Auth, CallOptions};
-    /// let events = client.invoke_stream(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// let events = client.invoke_stream(&session).payload(serde_json::json!({"prompt": "hi"})).send().await?;
     /// println!("{:?}", events.headers().get("content-type"));
     /// # Ok(()) }
     /// ```
@@ -368,8 +328,7 @@ impl EventStream {
     ///
     /// ```no_run
     /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// # use agentcore_client::{Auth, CallOptions};
-    /// let events = client.invoke_stream(&session, &Auth::SigV4, serde_json::json!({"prompt": "hi"}), &CallOptions::default()).await?;
+    /// let events = client.invoke_stream(&session).payload(serde_json::json!({"prompt": "hi"})).send().await?;
     /// assert_eq!(events.session_id(), Some(session.session_id().as_str()));
     /// # Ok(()) }
     /// ```

@@ -13,22 +13,25 @@
 //! - [`RuntimeClient::connect`]: an open [`WebSocket`] with each of the three [`Auth`]
 //!   modes.
 //!
-//! The HTTP operations of the data plane, each with [`Auth::SigV4`] or
-//! [`Auth::Bearer`] (a presigned URL is for WebSockets only):
+//! Every operation is one request builder ([`OperationBuilder`]) ending in
+//! `.send().await`, as in aws-sdk-rust: the target (an ARN or a [`RuntimeSession`]), the
+//! session id, qualifier, auth (SigV4 by default, or a bearer token per call or per
+//! client), user id, trace and custom headers and timeout are its methods. The HTTP
+//! operations of the data plane (a presigned URL is for WebSockets only):
 //!
 //! - [`RuntimeClient::invoke`] ([`InvokeResponse`]: bytes, text, JSON or collected SSE
 //!   events) and [`RuntimeClient::invoke_stream`] ([`EventStream`] of SSE events as they
 //!   arrive, an agent error event ending it with [`Error::Agent`]);
-//! - [`RuntimeClient::execute_command`] ([`CommandOutput`]) and
-//!   [`RuntimeClient::execute_command_stream`] ([`CommandStream`] of [`CommandEvent`]s
-//!   decoded from AWS event-stream frames by `aws-smithy-eventstream`);
+//! - [`RuntimeClient::execute_command`]: `.send()` for a [`CommandOutput`], `.stream()`
+//!   for a [`CommandStream`] of [`CommandEvent`]s decoded from AWS event-stream frames by
+//!   `aws-smithy-eventstream`;
 //! - [`RuntimeClient::stop_runtime_session`], retried with jittered backoff
 //!   ([`RetryPolicy`]).
 //!
 //! They share one pooled hyper-util client (rustls, HTTP/1.1 and HTTP/2) with connect and
-//! read timeouts; dropping a future or a stream cancels its request. Options are
-//! [`CallOptions`] and [`CommandOptions`]; defaults are those of CONTRACT.md §2
-//! (qualifier `DEFAULT`, `Accept` per operation, generated session ids and client tokens).
+//! read timeouts; dropping a future or a stream cancels its request. Defaults are those
+//! of CONTRACT.md §2 (qualifier `DEFAULT`, `Accept` per operation, generated session ids
+//! and client tokens).
 //!
 //! Signing is `aws-sigv4`'s, for the region of the runtime ARN. Secrets (secret keys,
 //! session tokens, bearer tokens, signatures, presigned queries) never appear in `Debug`
@@ -68,6 +71,7 @@ mod endpoint;
 mod error;
 mod handshake;
 mod invoke;
+mod operation;
 mod presign;
 mod request;
 mod session;
@@ -83,12 +87,16 @@ pub use tokio_tungstenite::tungstenite::Message;
 
 pub use client::{RuntimeClient, RuntimeClientBuilder};
 pub use command::{CommandDecoder, CommandEvent, CommandStatus};
-pub use commands::{CommandOptions, CommandOutput, CommandStream};
+pub use commands::{CommandOutput, CommandStream};
 pub use error::Error;
 pub use handshake::WebSocketRequest;
 pub use invoke::{EventStream, InvokeResponse, check_agent_error};
+pub use operation::{
+    CallTarget, CommandBuilder, ConnectBuilder, InvokeBuilder, InvokeStreamBuilder,
+    OperationBuilder, PresignedUrlBuilder, StopSessionBuilder, kind,
+};
 pub use presign::{Presign, PresignedUrl};
-pub use request::{CallOptions, Payload};
+pub use request::Payload;
 pub use session::RuntimeSession;
 pub use transport::RetryPolicy;
 pub use ws::{Auth, WebSocket};

@@ -31,6 +31,18 @@ pub struct Presign {
     params: Vec<(String, String)>,
 }
 
+/// The longest expiry, [`Presign::MAX_EXPIRES`], and no parameters.
+///
+/// ```
+/// use agentcore_client::Presign;
+/// assert_eq!(Presign::default().expires(), Presign::MAX_EXPIRES);
+/// ```
+impl Default for Presign {
+    fn default() -> Self {
+        Self::new(Self::MAX_EXPIRES)
+    }
+}
+
 impl Presign {
     /// The longest expiry the data plane accepts.
     ///
@@ -68,12 +80,18 @@ impl Presign {
     /// let client = RuntimeClient::builder().credentials_provider(Credentials::new("AKIDEXAMPLE", "secret", None, None, "example")).build()?;
     /// let session = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?);
     /// let presign = Presign::new(Duration::from_secs(60)).param("a b", "c/d");
-    /// let url = client.presigned_url(&session, &presign).await?;
+    /// let url = client.presigned_url(&session).presign(presign.clone()).send().await?;
     /// assert!(url.as_str().contains("a%20b=c%2Fd"));
     /// # Ok(()) }
     /// ```
     pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.params.push((name.into(), value.into()));
+        self
+    }
+
+    /// The same settings with another expiry.
+    pub(crate) fn with_expires(mut self, expires: Duration) -> Self {
+        self.expires = expires;
         self
     }
 
@@ -122,7 +140,7 @@ impl Presign {
 /// let session = RuntimeSession::new(
 ///     "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/agent-x".parse()?,
 /// );
-/// let url = client.presigned_url(&session, &Presign::new(Duration::from_secs(300))).await?;
+/// let url = client.presigned_url(&session).presign(Presign::new(Duration::from_secs(300)).clone()).send().await?;
 /// assert!(url.as_str().starts_with("wss://bedrock-agentcore.us-west-2.amazonaws.com/runtimes/"));
 /// assert!(url.as_str().contains("&X-Amz-Expires=300&"));
 /// assert!(!format!("{url:?}").contains("X-Amz-Signature"));
@@ -141,7 +159,7 @@ impl PresignedUrl {
     /// # async fn main() -> Result<(), agentcore_client::Error> {
     /// # let client = RuntimeClient::builder().credentials_provider(Credentials::new("AKIDEXAMPLE", "secret", None, None, "example")).build()?;
     /// # let session = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?);
-    /// let url = client.presigned_url(&session, &Presign::new(Duration::from_secs(60))).await?;
+    /// let url = client.presigned_url(&session).presign(Presign::new(Duration::from_secs(60)).clone()).send().await?;
     /// assert!(url.as_str().starts_with("wss://bedrock-agentcore.us-west-2.amazonaws.com/"));
     /// assert!(url.as_str().contains("X-Amz-Signature="));
     /// # Ok(()) }
@@ -159,7 +177,7 @@ impl PresignedUrl {
     /// # async fn main() -> Result<(), agentcore_client::Error> {
     /// # let client = RuntimeClient::builder().credentials_provider(Credentials::new("AKIDEXAMPLE", "secret", None, None, "example")).build()?;
     /// # let session = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?);
-    /// let url = client.presigned_url(&session, &Presign::new(Duration::from_secs(60))).await?;
+    /// let url = client.presigned_url(&session).presign(Presign::new(Duration::from_secs(60)).clone()).send().await?;
     /// let text: String = url.clone().into_string();
     /// assert_eq!(text, url.as_str());
     /// # Ok(()) }
@@ -185,23 +203,7 @@ impl RuntimeClient {
     ///
     /// Errors: [`Error::InvalidExpiry`] outside 1 to 300 seconds,
     /// [`Error::ReservedQueryParameter`], and credential or signing failures.
-    ///
-    /// ```no_run
-    /// # async fn example() -> Result<(), agentcore_client::Error> {
-    /// use std::time::Duration;
-    ///
-    /// use agentcore_client::{Presign, RuntimeClient, RuntimeSession};
-    ///
-    /// let client = RuntimeClient::from_env().await?;
-    /// let session = RuntimeSession::new(
-    ///     "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agent-x".parse()?,
-    /// );
-    /// let presign = Presign::new(Duration::from_secs(120)).param("lang", "en");
-    /// let url = client.presigned_url(&session, &presign).await?;
-    /// // Hand `url.as_str()` to the browser.
-    /// # Ok(()) }
-    /// ```
-    pub async fn presigned_url(
+    pub(crate) async fn presigned_url_with(
         &self,
         session: &RuntimeSession,
         presign: &Presign,

@@ -29,39 +29,18 @@ const TRACE_HEADERS: [&str; 4] = [TRACEPARENT, TRACESTATE, BAGGAGE, TRACE_ID];
 /// Per-call options of the HTTP operations; every one is optional.
 ///
 /// Its `Debug` output shows header names, never their values.
-///
-/// ```
-/// use std::time::Duration;
-///
-/// use agentcore_client::CallOptions;
-///
-/// let options = CallOptions::default()
-///     .user_id("user-42")
-///     .trace_header("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
-///     .accept("application/json")
-///     .header("mcp-protocol-version", "2025-06-18")
-///     .timeout(Duration::from_secs(30));
-/// assert!(!format!("{options:?}").contains("user-42"));
-/// ```
 #[derive(Clone, Default)]
-pub struct CallOptions {
+pub(crate) struct CallOptions {
     pub(crate) user_id: Option<String>,
     pub(crate) trace: Vec<(String, String)>,
     pub(crate) accept: Option<String>,
-    pub(crate) content_type: Option<String>,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) timeout: Option<Duration>,
 }
 
 impl CallOptions {
     /// Sends `X-Amzn-Bedrock-AgentCore-Runtime-User-Id`.
-    ///
-    /// ```
-    /// # use agentcore_client::CallOptions;
-    /// let options = CallOptions::default().user_id("user-42");
-    /// assert!(format!("{options:?}").contains("user_id: Some(\"<set>\")"));
-    /// ```
-    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+    pub(crate) fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.user_id = Some(user_id.into());
         self
     }
@@ -69,64 +48,31 @@ impl CallOptions {
     /// Sends a trace header: `traceparent`, `tracestate`, `baggage` or
     /// `X-Amzn-Trace-Id` (any other name is [`Error::InvalidOption`] when the call is
     /// made).
-    ///
-    /// ```
-    /// # use agentcore_client::CallOptions;
-    /// let options = CallOptions::default().trace_header("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
-    /// assert!(format!("{options:?}").contains("trace: [\"traceparent\"]"));
-    /// ```
-    pub fn trace_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub(crate) fn trace_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
         self.trace.push((name.into(), value.into()));
         self
     }
 
     /// Replaces the `Accept` header (`application/json` for `invoke`,
     /// `text/event-stream` for `invoke_stream`).
-    ///
-    /// ```
-    /// # use agentcore_client::CallOptions;
-    /// let options = CallOptions::default().accept("text/event-stream");
-    /// assert!(format!("{options:?}").contains("accept: Some(\"text/event-stream\")"));
-    /// ```
-    pub fn accept(mut self, accept: impl Into<String>) -> Self {
+    pub(crate) fn accept(mut self, accept: impl Into<String>) -> Self {
         self.accept = Some(accept.into());
-        self
-    }
-
-    /// Replaces the payload's `Content-Type`.
-    ///
-    /// ```
-    /// # use agentcore_client::CallOptions;
-    /// let options = CallOptions::default().content_type("text/plain");
-    /// assert!(format!("{options:?}").contains("content_type: Some(\"text/plain\")"));
-    /// ```
-    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
-        self.content_type = Some(content_type.into());
         self
     }
 
     /// Sends one more header (such as `Mcp-Session-Id`). Headers the client sets itself
     /// (authorization, host, `x-amz-*`, the session id) are refused when the call is made.
-    ///
-    /// ```
-    /// # use agentcore_client::CallOptions;
-    /// let options = CallOptions::default().header("mcp-session-id", "abc");
-    /// assert!(format!("{options:?}").contains("headers: [\"mcp-session-id\"]"));
-    /// ```
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub(crate) fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
     }
 
     /// Replaces the client's read timeout for this call.
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use agentcore_client::CallOptions;
-    /// let options = CallOptions::default().timeout(Duration::from_secs(30));
-    /// assert!(format!("{options:?}").contains("timeout: Some(30s)"));
-    /// ```
-    pub fn timeout(mut self, timeout: Duration) -> Self {
+    pub(crate) fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
@@ -141,7 +87,6 @@ impl fmt::Debug for CallOptions {
             .field("user_id", &self.user_id.as_ref().map(|_| "<set>"))
             .field("trace", &names(&self.trace))
             .field("accept", &self.accept)
-            .field("content_type", &self.content_type)
             .field("headers", &names(&self.headers))
             .field("timeout", &self.timeout)
             .finish()
@@ -293,7 +238,7 @@ impl RuntimeClient {
         let url = self.endpoint(session).signing_url(&path, &query);
 
         let mut headers = HeaderMap::with_capacity(12);
-        let content_type = call.options.content_type.as_deref().or(call.content_type);
+        let content_type = call.content_type;
         if let Some(content_type) = content_type {
             headers.insert(CONTENT_TYPE, value(CONTENT_TYPE.as_str(), content_type)?);
         }

@@ -5,7 +5,8 @@ use agentcore_contract::headers::APPLICATION_JSON;
 use serde_json::json;
 
 use crate::request::Call;
-use crate::{Auth, CallOptions, Error, RuntimeClient, RuntimeSession};
+use crate::request::CallOptions;
+use crate::{Auth, Error, RetryPolicy, RuntimeClient, RuntimeSession};
 
 /// Client tokens are 33 to 256 characters.
 const TOKEN_CHARS: std::ops::RangeInclusive<usize> = 33..=256;
@@ -15,19 +16,13 @@ impl RuntimeClient {
     /// idempotent; a UUIDv4 is generated when none is given, and the same token is sent
     /// on every attempt. Throttling, 5xx answers, transport failures and timeouts are
     /// retried as the client's [`RetryPolicy`](crate::RetryPolicy) says.
-    ///
-    /// ```no_run
-    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// use agentcore_client::Auth;
-    ///
-    /// client.stop_runtime_session(&session, &Auth::SigV4, None).await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn stop_runtime_session(
+    pub(crate) async fn stop_runtime_session_with(
         &self,
         session: &RuntimeSession,
         auth: &Auth,
         client_token: Option<&str>,
+        options: &CallOptions,
+        policy: RetryPolicy,
     ) -> Result<(), Error> {
         let token = match client_token {
             Some(token) if TOKEN_CHARS.contains(&token.chars().count()) => token.to_owned(),
@@ -38,16 +33,14 @@ impl RuntimeClient {
             }
             None => uuid::Uuid::new_v4().to_string(),
         };
-        let options = CallOptions::default();
         let call = Call {
             operation: RuntimeOperation::StopRuntimeSession,
             body: json!({ "clientToken": token }).to_string().into(),
             content_type: Some(APPLICATION_JSON),
             accept: None,
-            options: &options,
-            read_timeout: self.read_timeout(),
+            options,
+            read_timeout: options.timeout.unwrap_or(self.read_timeout()),
         };
-        let policy = self.retry_policy();
         let mut attempt = 1;
         loop {
             let result = match self.send(session, auth, &call).await {

@@ -79,28 +79,16 @@ pub(crate) fn tls_config() -> Arc<rustls::ClientConfig> {
 impl RuntimeClient {
     /// Opens a WebSocket to `session` with `auth`: TLS through rustls for `wss://`, plain
     /// TCP when the endpoint override is `ws://` or `http://`.
-    ///
-    /// ```no_run
-    /// # async fn example() -> Result<(), agentcore_client::Error> {
-    /// use agentcore_client::{Auth, RuntimeClient, RuntimeSession};
-    ///
-    /// let client = RuntimeClient::from_env().await?;
-    /// let session = RuntimeSession::new(
-    ///     "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agent-x".parse()?,
-    /// );
-    /// let mut ws = client.connect(&session, &Auth::SigV4).await?;
-    /// ws.send_json(&serde_json::json!({"prompt": "hello"})).await?;
-    /// while let Some(reply) = ws.recv_json::<serde_json::Value>().await? {
-    ///     println!("{reply}");
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub async fn connect(&self, session: &RuntimeSession, auth: &Auth) -> Result<WebSocket, Error> {
+    pub(crate) async fn connect_with(
+        &self,
+        session: &RuntimeSession,
+        auth: &Auth,
+    ) -> Result<WebSocket, Error> {
         let request = match auth {
             Auth::SigV4 => self.sigv4_headers(session).await?.into_http(),
             Auth::Bearer(token) => self.oauth_headers(session, token)?.into_http(),
             Auth::Presigned(presign) => {
-                let url = self.presigned_url(session, presign).await?;
+                let url = self.presigned_url_with(session, presign).await?;
                 let mut request = url.into_string().into_client_request()?;
                 let user_agent = HeaderValue::from_static(USER_AGENT_VALUE);
                 request.headers_mut().insert(USER_AGENT, user_agent);

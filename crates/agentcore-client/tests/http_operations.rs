@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use agentcore_client::contract::SessionId;
 use agentcore_client::{
-    Auth, CallOptions, CommandEvent, CommandOptions, CommandStatus, Credentials, Error, Payload,
-    Presign, RetryPolicy, RuntimeClient, RuntimeSession, StaticTimeSource,
+    Auth, CommandEvent, CommandStatus, Credentials, Error, Payload, Presign, RetryPolicy,
+    RuntimeClient, RuntimeSession, StaticTimeSource,
 };
 use agentcore_emulator::{Emulator, RunningEmulator};
 use agentcore_server::{App, BoxError, IntoInvocationResponse, RequestContext};
@@ -76,12 +76,16 @@ async fn invoke_json_in_both_auth_modes() {
     let client = client(&running, SECRET);
     let session = session();
     for auth in both_auths() {
-        let options = CallOptions::default().user_id("user-42").trace_header(
-            "X-Amzn-Trace-Id",
-            "Root=1-5759e988-bd862e3fe1be46a994272793",
-        );
         let answer = client
-            .invoke(&session, &auth, json!({"prompt": "hi"}), &options)
+            .invoke(&session)
+            .auth(auth.clone())
+            .user_id("user-42")
+            .trace_header(
+                "X-Amzn-Trace-Id",
+                "Root=1-5759e988-bd862e3fe1be46a994272793",
+            )
+            .payload(json!({"prompt": "hi"}))
+            .send()
             .await
             .unwrap_or_else(|e| panic!("{auth:?}: {e:?}"));
         assert_eq!(answer.status(), 200);
@@ -93,7 +97,10 @@ async fn invoke_json_in_both_auth_modes() {
 
         let raw = Payload::bytes(&b"[1,2]"[..], "application/json");
         let answer = client
-            .invoke(&session, &auth, raw, &CallOptions::default())
+            .invoke(&session)
+            .auth(auth.clone())
+            .payload(raw)
+            .send()
             .await;
         let body: Value = answer.unwrap().json().unwrap();
         assert_eq!(body["echo"], json!([1, 2]));
@@ -105,10 +112,12 @@ async fn invoke_sse_collected_and_streamed_in_both_auth_modes() {
     let running = emulator().await;
     let client = client(&running, SECRET);
     let session = session();
-    let options = CallOptions::default();
     for auth in both_auths() {
         let answer = client
-            .invoke(&session, &auth, json!({"stream": 2}), &options)
+            .invoke(&session)
+            .auth(auth.clone())
+            .payload(json!({"stream": 2}))
+            .send()
             .await
             .unwrap();
         assert_eq!(answer.content_type(), Some("text/event-stream"));
@@ -121,7 +130,10 @@ async fn invoke_sse_collected_and_streamed_in_both_auth_modes() {
         assert_eq!(data, [r#"{"i":0}"#, r#"{"i":1}"#]);
 
         let mut stream = client
-            .invoke_stream(&session, &auth, json!({"stream": 3}), &options)
+            .invoke_stream(&session)
+            .auth(auth.clone())
+            .payload(json!({"stream": 3}))
+            .send()
             .await
             .unwrap();
         assert_eq!(stream.status(), 200);
@@ -133,7 +145,10 @@ async fn invoke_sse_collected_and_streamed_in_both_auth_modes() {
 
         let payload = json!({"stream": 3, "fail_after": 1});
         let mut stream = client
-            .invoke_stream(&session, &auth, payload, &options)
+            .invoke_stream(&session)
+            .auth(auth.clone())
+            .payload(payload)
+            .send()
             .await
             .unwrap();
         assert_eq!(stream.next().await.unwrap().unwrap().data, r#"{"i":0}"#);
@@ -154,7 +169,9 @@ async fn commands_in_both_auth_modes() {
     for auth in both_auths() {
         let script = "printf out; printf err >&2; exit 3";
         let output = client
-            .execute_command(&session, &auth, script, &CommandOptions::default())
+            .execute_command(&session, script)
+            .auth(auth.clone())
+            .send()
             .await
             .unwrap();
         assert_eq!(
@@ -166,15 +183,19 @@ async fn commands_in_both_auth_modes() {
             (3, CommandStatus::Completed)
         );
 
-        let quick = CommandOptions::default().timeout(Duration::from_secs(1));
         let output = client
-            .execute_command(&session, &auth, "sleep 5", &quick)
+            .execute_command(&session, "sleep 5")
+            .auth(auth.clone())
+            .command_timeout(Duration::from_secs(1))
+            .send()
             .await
             .unwrap();
         assert_eq!(output.status, CommandStatus::TimedOut);
 
         let mut events = client
-            .execute_command_stream(&session, &auth, "echo hi", &CommandOptions::default())
+            .execute_command(&session, "echo hi")
+            .auth(auth.clone())
+            .stream()
             .await
             .unwrap();
         let mut all = Vec::new();
@@ -198,35 +219,46 @@ async fn commands_in_both_auth_modes() {
 async fn stop_session_in_both_auth_modes() {
     let running = emulator().await;
     let client = client(&running, SECRET);
-    let options = CallOptions::default();
     for auth in both_auths() {
         let generated = RuntimeSession::new(ARN.parse().unwrap());
         client
-            .invoke(&generated, &auth, json!({}), &options)
+            .invoke(&generated)
+            .auth(auth.clone())
+            .payload(json!({}))
+            .send()
             .await
             .unwrap();
         client
-            .stop_runtime_session(&generated, &auth, None)
+            .stop_runtime_session(&generated)
+            .auth(auth.clone())
+            .send()
             .await
             .unwrap();
 
         // The same token again is the same (idempotent) request.
         let given = RuntimeSession::new(ARN.parse().unwrap());
         client
-            .invoke(&given, &auth, json!({}), &options)
+            .invoke(&given)
+            .auth(auth.clone())
+            .payload(json!({}))
+            .send()
             .await
             .unwrap();
         let token = "stop-token-0000000000000000000000000000001";
-        client
-            .stop_runtime_session(&given, &auth, Some(token))
-            .await
-            .unwrap();
-        client
-            .stop_runtime_session(&given, &auth, Some(token))
-            .await
-            .unwrap();
+        for _ in 0..2 {
+            client
+                .stop_runtime_session(&given)
+                .auth(auth.clone())
+                .client_token(token)
+                .send()
+                .await
+                .unwrap();
+        }
         let short = client
-            .stop_runtime_session(&given, &auth, Some("short"))
+            .stop_runtime_session(&given)
+            .auth(auth.clone())
+            .client_token("short")
+            .send()
             .await;
         assert!(matches!(short, Err(Error::InvalidOption(_))));
     }
@@ -236,10 +268,12 @@ async fn stop_session_in_both_auth_modes() {
 async fn refused_auth_is_a_typed_service_error() {
     let running = emulator().await;
     let session = session();
-    let options = CallOptions::default();
     let wrong_token = Auth::Bearer("wrong-token".into());
     let e = client(&running, SECRET)
-        .invoke(&session, &wrong_token, json!({}), &options)
+        .invoke(&session)
+        .auth(wrong_token.clone())
+        .payload(json!({}))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(
@@ -249,7 +283,10 @@ async fn refused_auth_is_a_typed_service_error() {
     assert!(e.is_service());
 
     let bad_signature = client(&running, "not-the-secret")
-        .invoke(&session, &Auth::SigV4, json!({}), &options)
+        .invoke(&session)
+        .auth(Auth::SigV4)
+        .payload(json!({}))
+        .send()
         .await
         .unwrap_err();
     assert!(bad_signature.is_service(), "{bad_signature:?}");
@@ -270,7 +307,9 @@ async fn refused_auth_is_a_typed_service_error() {
         .build()
         .unwrap();
     let expired = stale
-        .stop_runtime_session(&session, &Auth::SigV4, None)
+        .stop_runtime_session(&session)
+        .auth(Auth::SigV4)
+        .send()
         .await
         .unwrap_err();
     assert!(matches!(expired.status(), Some(401 | 403)), "{expired:?}");
@@ -285,22 +324,32 @@ async fn refused_before_sending() {
     let session = session();
     let presigned = Auth::Presigned(Presign::new(Duration::from_secs(60)));
     let e = client
-        .invoke(&session, &presigned, json!({}), &CallOptions::default())
+        .invoke(&session)
+        .auth(presigned.clone())
+        .payload(json!({}))
+        .send()
         .await;
     assert!(matches!(e, Err(Error::PresignedNotSupported)));
-    let bad_trace = CallOptions::default().trace_header("x-custom", "1");
     let e = client
-        .invoke(&session, &Auth::Bearer("t".into()), json!({}), &bad_trace)
+        .invoke(&session)
+        .bearer("t")
+        .trace_header("x-custom", "1")
+        .send()
         .await;
     assert!(matches!(e, Err(Error::InvalidOption(_))));
-    let too_long = CommandOptions::default().timeout(Duration::from_secs(3601));
     let e = client
-        .execute_command(&session, &Auth::SigV4, "ls", &too_long)
+        .execute_command(&session, "ls")
+        .command_timeout(Duration::from_secs(3601))
+        .send()
         .await;
     assert!(matches!(e, Err(Error::InvalidOption(_))));
     let bearer = Auth::Bearer("t".into());
-    let options = CallOptions::default();
-    let e = client.invoke(&session, &bearer, json!({}), &options).await;
+    let e = client
+        .invoke(&session)
+        .auth(bearer.clone())
+        .payload(json!({}))
+        .send()
+        .await;
     assert!(e.unwrap_err().is_transport());
 }
 
@@ -332,12 +381,10 @@ async fn sigv4_request_on_the_wire() {
         .unwrap();
     let session = session();
     let answer = client
-        .invoke(
-            &session,
-            &Auth::SigV4,
-            json!({"a": 1}),
-            &CallOptions::default(),
-        )
+        .invoke(&session)
+        .auth(Auth::SigV4)
+        .payload(json!({"a": 1}))
+        .send()
         .await
         .unwrap();
     assert_eq!(answer.json::<Value>().unwrap(), json!({}));

@@ -171,7 +171,9 @@ async fn presigned_expiry_0_300_301() {
     let session = session(ARN);
     for (secs, ok) in [(0, false), (1, true), (300, true), (301, false)] {
         let result = client
-            .presigned_url(&session, &Presign::new(Duration::from_secs(secs)))
+            .presigned_url(&session)
+            .presign(Presign::new(Duration::from_secs(secs)).clone())
+            .send()
             .await;
         match result {
             Ok(url) => {
@@ -192,7 +194,12 @@ async fn presigned_query_order_and_encoding() {
     let presign = Presign::new(Duration::from_secs(60))
         .param("z", "1")
         .param("a b", "é/~");
-    let url = client().presigned_url(&session, &presign).await.unwrap();
+    let url = client()
+        .presigned_url(&session)
+        .presign(presign.clone())
+        .send()
+        .await
+        .unwrap();
     let query = url.as_str().split_once('?').unwrap().1;
     let names: Vec<&str> = query
         .split('&')
@@ -220,7 +227,11 @@ async fn presigned_query_order_and_encoding() {
     assert!(query.contains("&X-Amz-SignedHeaders=host&"));
 
     let reserved = Presign::new(Duration::from_secs(60)).param("X-Amz-Date", "x");
-    let result = client().presigned_url(&session, &reserved).await;
+    let result = client()
+        .presigned_url(&session)
+        .presign(reserved.clone())
+        .send()
+        .await;
     assert!(matches!(result, Err(Error::ReservedQueryParameter(name)) if name == "X-Amz-Date"));
 }
 
@@ -262,7 +273,9 @@ async fn sigv4_needs_credentials_oauth_does_not() {
     let result = client.sigv4_headers(&session(ARN)).await;
     assert!(matches!(result, Err(Error::NoCredentials)));
     let result = client
-        .presigned_url(&session(ARN), &Presign::new(Duration::from_secs(9)))
+        .presigned_url(&session(ARN))
+        .expires(Duration::from_secs(9))
+        .send()
         .await;
     assert!(matches!(result, Err(Error::NoCredentials)));
     assert!(client.oauth_headers(&session(ARN), "t").is_ok());
@@ -298,7 +311,9 @@ async fn nothing_secret_in_debug_output() {
         .to_owned();
     let oauth = client.oauth_headers(&session, "bearer-secret-jwt").unwrap();
     let presigned = client
-        .presigned_url(&session, &Presign::new(Duration::from_secs(60)))
+        .presigned_url(&session)
+        .presign(Presign::new(Duration::from_secs(60)).clone())
+        .send()
         .await
         .unwrap();
     let presigned_signature = presigned.as_str().rsplit('=').next().unwrap().to_owned();

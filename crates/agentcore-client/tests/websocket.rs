@@ -226,7 +226,12 @@ async fn round_trip_with_each_auth_mode() {
         Auth::Bearer("eyJhbGciOiJSUzI1NiJ9.e30.sig".into()),
     ];
     for auth in modes {
-        let mut ws = client.connect(&session, &auth).await.unwrap();
+        let mut ws = client
+            .connect(&session)
+            .auth(auth.clone())
+            .send()
+            .await
+            .unwrap();
         ws.send_json(&json!({"n": 1})).await.unwrap();
         let reply: Value = ws.recv_json().await.unwrap().unwrap();
         assert_eq!(reply["echo"], json!({"n": 1}), "{auth:?}");
@@ -286,7 +291,11 @@ async fn a_refused_upgrade_is_a_service_error() {
     let agent = start_agent(false).await;
     let (front_door, _seen) = start_front_door(agent).await;
     let session = RuntimeSession::new(ARN.parse().unwrap());
-    let result = client(front_door).connect(&session, &Auth::SigV4).await;
+    let result = client(front_door)
+        .connect(&session)
+        .auth(Auth::SigV4)
+        .send()
+        .await;
     match result {
         Err(err @ Error::Service { .. }) => assert_eq!(err.status(), Some(403)),
         other => panic!("{other:?}"),
@@ -308,7 +317,11 @@ async fn wss_endpoints_speak_tls() {
         .build()
         .unwrap();
     let session = RuntimeSession::new(ARN.parse().unwrap());
-    let result = client.connect(&session, &Auth::Bearer("t".into())).await;
+    let result = client
+        .connect(&session)
+        .auth(Auth::Bearer("t".into()))
+        .send()
+        .await;
     // 0x16: a TLS handshake record (the ClientHello); the server then hangs up.
     assert_eq!(server.await.unwrap(), 0x16);
     assert!(matches!(result, Err(Error::WebSocket(_))));

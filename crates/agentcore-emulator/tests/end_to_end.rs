@@ -4,10 +4,7 @@
 use std::time::Duration;
 
 use agentcore_client::contract::{RuntimeArn, SessionId};
-use agentcore_client::{
-    Auth, CallOptions, CommandOptions, CommandStatus, Credentials, Payload, Presign, RuntimeClient,
-    RuntimeSession,
-};
+use agentcore_client::{Auth, CommandStatus, Credentials, Presign, RuntimeClient, RuntimeSession};
 use agentcore_emulator::{Emulator, RunningEmulator};
 use agentcore_server::{App, BoxError, IntoInvocationResponse, RequestContext, WebSocketUpgrade};
 use futures_util::StreamExt;
@@ -95,12 +92,10 @@ async fn invoke_json_in_both_auth_modes() {
         let session = session();
         let response = world
             .client
-            .invoke(
-                &session,
-                &auth,
-                Payload::from(json!({ "q": 1 })),
-                &CallOptions::default(),
-            )
+            .invoke(&session)
+            .auth(auth.clone())
+            .payload(json!({ "q": 1 }))
+            .send()
             .await
             .unwrap();
         assert_eq!(response.status(), 200);
@@ -118,12 +113,10 @@ async fn sse_streams_in_both_auth_modes_and_agent_errors_are_typed() {
     for auth in http_auths() {
         let mut events = world
             .client
-            .invoke_stream(
-                &session(),
-                &auth,
-                Payload::from(json!({ "stream": 3 })),
-                &CallOptions::default(),
-            )
+            .invoke_stream(&session())
+            .auth(auth.clone())
+            .payload(json!({ "stream": 3 }))
+            .send()
             .await
             .unwrap();
         let mut data = Vec::new();
@@ -137,12 +130,10 @@ async fn sse_streams_in_both_auth_modes_and_agent_errors_are_typed() {
 
         let mut failing = world
             .client
-            .invoke_stream(
-                &session(),
-                &auth,
-                Payload::from(json!({ "stream": 3, "fail_at": 1 })),
-                &CallOptions::default(),
-            )
+            .invoke_stream(&session())
+            .auth(auth.clone())
+            .payload(json!({ "stream": 3, "fail_at": 1 }))
+            .send()
             .await
             .unwrap();
         assert!(failing.next().await.unwrap().is_ok());
@@ -162,7 +153,13 @@ async fn websockets_in_all_three_auth_modes() {
     ];
     for auth in modes {
         let session = session();
-        let mut socket = world.client.connect(&session, &auth).await.unwrap();
+        let mut socket = world
+            .client
+            .connect(&session)
+            .auth(auth.clone())
+            .send()
+            .await
+            .unwrap();
         socket.send_json(&json!({ "n": 1 })).await.unwrap();
         let reply: Value = socket.recv_json().await.unwrap().unwrap();
         assert_eq!(
@@ -180,12 +177,9 @@ async fn commands_stdout_stderr_exit_codes_and_timeouts() {
         let session = session();
         let output = world
             .client
-            .execute_command(
-                &session,
-                &auth,
-                "echo out; echo err >&2; exit 4",
-                &CommandOptions::default(),
-            )
+            .execute_command(&session, "echo out; echo err >&2; exit 4")
+            .auth(auth.clone())
+            .send()
             .await
             .unwrap();
         assert_eq!(
@@ -197,12 +191,10 @@ async fn commands_stdout_stderr_exit_codes_and_timeouts() {
 
         let timed_out = world
             .client
-            .execute_command(
-                &session,
-                &auth,
-                "sleep 5",
-                &CommandOptions::default().timeout(Duration::from_secs(1)),
-            )
+            .execute_command(&session, "sleep 5")
+            .auth(auth.clone())
+            .command_timeout(Duration::from_secs(1))
+            .send()
             .await
             .unwrap();
         assert_eq!(timed_out.status, CommandStatus::TimedOut);
@@ -216,22 +208,24 @@ async fn stopping_sessions_in_both_auth_modes() {
         let session = session();
         world
             .client
-            .invoke(
-                &session,
-                &auth,
-                Payload::from(json!({})),
-                &CallOptions::default(),
-            )
+            .invoke(&session)
+            .auth(auth.clone())
+            .payload(json!({}))
+            .send()
             .await
             .unwrap();
         world
             .client
-            .stop_runtime_session(&session, &auth, None)
+            .stop_runtime_session(&session)
+            .auth(auth.clone())
+            .send()
             .await
             .unwrap();
         let again = world
             .client
-            .stop_runtime_session(&session, &auth, None)
+            .stop_runtime_session(&session)
+            .auth(auth.clone())
+            .send()
             .await
             .unwrap_err();
         assert_eq!(again.status(), Some(404), "{again}");
@@ -244,12 +238,10 @@ async fn refused_auth_is_a_typed_error() {
     // A wrong bearer token.
     let err = world
         .client
-        .invoke(
-            &session(),
-            &Auth::Bearer("wrong".into()),
-            Payload::from(json!({})),
-            &CallOptions::default(),
-        )
+        .invoke(&session())
+        .bearer("wrong")
+        .payload(json!({}))
+        .send()
         .await
         .unwrap_err();
     assert!(err.is_service());
@@ -269,12 +261,10 @@ async fn refused_auth_is_a_typed_error() {
         .build()
         .unwrap();
     let err = forged
-        .invoke(
-            &session(),
-            &Auth::SigV4,
-            Payload::from(json!({})),
-            &CallOptions::default(),
-        )
+        .invoke(&session())
+        .auth(Auth::SigV4)
+        .payload(json!({}))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(403));
@@ -289,10 +279,9 @@ async fn refused_auth_is_a_typed_error() {
         .build()
         .unwrap();
     let err = stale
-        .connect(
-            &session(),
-            &Auth::Presigned(Presign::new(Duration::from_secs(60))),
-        )
+        .connect(&session())
+        .presigned(Presign::new(Duration::from_secs(60)))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(403), "{err}");
@@ -300,7 +289,9 @@ async fn refused_auth_is_a_typed_error() {
     // A refused WebSocket bearer token is typed the same way.
     let err = world
         .client
-        .connect(&session(), &Auth::Bearer("wrong".into()))
+        .connect(&session())
+        .auth(Auth::Bearer("wrong".into()))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(403), "{err}");

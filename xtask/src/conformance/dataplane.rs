@@ -10,11 +10,9 @@ mod server;
 
 use std::time::Duration;
 
+use agentcore_client::contract::RuntimeArn;
 use agentcore_client::contract::sse::decode_all;
-use agentcore_client::contract::{RuntimeArn, SessionId};
-use agentcore_client::{
-    Auth, CallOptions, CommandOptions, Credentials, Error, RuntimeClient, RuntimeSession,
-};
+use agentcore_client::{Credentials, Error, OperationBuilder, Payload, RuntimeClient};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -128,71 +126,44 @@ async fn outcome(
     input: &Input,
     arn: RuntimeArn,
 ) -> Result<Value, String> {
-    let mut session = RuntimeSession::new(arn);
-    if let Some(id) = &input.session_id {
-        let id: SessionId = id.parse().map_err(|e| format!("{e}"))?;
-        session = session.with_session_id(id);
-    }
-    if let Some(qualifier) = &input.qualifier {
-        session = session.with_qualifier(qualifier);
-    }
-    let auth = match input.auth.get("bearer").and_then(Value::as_str) {
-        Some(token) => Auth::Bearer(token.to_owned()),
-        None => Auth::SigV4,
-    };
-    let mut options = CallOptions::default();
-    if let Some(user_id) = &input.user_id {
-        options = options.user_id(user_id);
-    }
-    for (name, value) in &input.trace {
-        options = options.trace_header(name, value.as_str().unwrap_or_default());
-    }
-    if let Some(accept) = &input.accept {
-        options = options.accept(accept);
-    }
-    if let Some(content_type) = &input.content_type {
-        options = options.content_type(content_type);
-    }
     let payload = input.payload.clone().unwrap_or(Value::Null);
+    let payload = match &input.content_type {
+        Some(content_type) => Payload::bytes(payload.to_string(), content_type),
+        None => Payload::from(payload),
+    };
     Ok(match operation {
-        "invoke" => match client.invoke(&session, &auth, payload, &options).await {
-            Ok(response) => invoke_outcome(&response),
-            Err(e) => error_outcome(&e),
-        },
-        "invoke_stream" => match client
-            .invoke_stream(&session, &auth, payload, &options)
-            .await
-        {
-            Ok(mut stream) => {
-                let mut events = Vec::new();
-                let mut failure = None;
-                while let Some(event) = stream.next().await {
-                    match event {
-                        Ok(event) => events.push(sse_json(&event)),
-                        Err(e) => failure = Some(e),
-                    }
-                }
-                stream_outcome(events, failure)
+        "invoke" => {
+            let request = with_input(client.invoke(&arn), input).payload(payload);
+            match request.send().await {
+                Ok(response) => invoke_outcome(&response),
+                Err(e) => error_outcome(&e),
             }
-            Err(e) => error_outcome(&e),
-        },
+        }
+        "invoke_stream" => {
+            let request = with_input(client.invoke_stream(&arn), input).payload(payload);
+            match request.send().await {
+                Ok(mut stream) => {
+                    let mut events = Vec::new();
+                    let mut failure = None;
+                    while let Some(event) = stream.next().await {
+                        match event {
+                            Ok(event) => events.push(sse_json(&event)),
+                            Err(e) => failure = Some(e),
+                        }
+                    }
+                    stream_outcome(events, failure)
+                }
+                Err(e) => error_outcome(&e),
+            }
+        }
         "execute_command" | "execute_command_stream" => {
             let command = input.command.as_deref().ok_or("no input.command")?;
-            let mut options = CommandOptions::default();
+            let mut request = with_input(client.execute_command(&arn, command), input);
             if let Some(timeout) = input.timeout_s {
-                options = options.timeout(Duration::from_secs(timeout));
-            }
-            if let Some(user_id) = &input.user_id {
-                options = options.user_id(user_id);
-            }
-            for (name, value) in &input.trace {
-                options = options.trace_header(name, value.as_str().unwrap_or_default());
+                request = request.command_timeout(Duration::from_secs(timeout));
             }
             if operation == "execute_command" {
-                match client
-                    .execute_command(&session, &auth, command, &options)
-                    .await
-                {
+                match request.send().await {
                     Ok(output) => json!({
                         "stdout": output.stdout,
                         "stderr": output.stderr,
@@ -202,10 +173,7 @@ async fn outcome(
                     Err(e) => error_outcome(&e),
                 }
             } else {
-                let stream = client
-                    .execute_command_stream(&session, &auth, command, &options)
-                    .await;
-                match stream {
+                match request.stream().await {
                     Ok(mut stream) => {
                         let mut events = Vec::new();
                         let mut failure = None;
@@ -222,14 +190,44 @@ async fn outcome(
             }
         }
         "stop_runtime_session" => {
-            let token = input.client_token.as_deref();
-            match client.stop_runtime_session(&session, &auth, token).await {
+            let mut request = with_input(client.stop_runtime_session(&arn), input);
+            if let Some(token) = &input.client_token {
+                request = request.client_token(token.clone());
+            }
+            match request.send().await {
                 Ok(()) => json!({"ok": true}),
                 Err(e) => error_outcome(&e),
             }
         }
         other => return Err(format!("unknown operation {other:?}")),
     })
+}
+
+/// The case's session, qualifier, auth, user id, trace headers and `Accept`, on any
+/// operation's request.
+fn with_input<'c, O>(
+    mut request: OperationBuilder<'c, O>,
+    input: &Input,
+) -> OperationBuilder<'c, O> {
+    if let Some(id) = &input.session_id {
+        request = request.session_id(id.clone());
+    }
+    if let Some(qualifier) = &input.qualifier {
+        request = request.qualifier(qualifier.clone());
+    }
+    if let Some(token) = input.auth.get("bearer").and_then(Value::as_str) {
+        request = request.bearer(token);
+    }
+    if let Some(user_id) = &input.user_id {
+        request = request.user_id(user_id.clone());
+    }
+    for (name, value) in &input.trace {
+        request = request.trace_header(name.clone(), value.as_str().unwrap_or_default());
+    }
+    if let Some(accept) = &input.accept {
+        request = request.accept(accept.clone());
+    }
+    request
 }
 
 /// `{status, content_type, session_id}` plus `events`, `json` or `text`.

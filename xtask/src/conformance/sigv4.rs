@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use agentcore_client::contract::{RuntimeArn, SessionId};
 use agentcore_client::{
-    Credentials, Presign, RuntimeClient, RuntimeSession, StaticTimeSource, WebSocketRequest,
+    Credentials, RuntimeClient, RuntimeSession, StaticTimeSource, WebSocketRequest,
 };
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
@@ -103,15 +103,14 @@ async fn check(vector: &Vector) -> Result<(), String> {
         }
         "presigned_url" => {
             let expires = vector.expires.ok_or("no expires")?;
-            let mut presign = Presign::new(Duration::from_secs(expires));
+            let mut request = client
+                .presigned_url(&session)
+                .expires(Duration::from_secs(expires));
             for (name, value) in vector.query_params.iter().flatten() {
                 let value = value.as_str().ok_or("a query parameter is not a string")?;
-                presign = presign.param(name, value);
+                request = request.param(name, value);
             }
-            let url = client
-                .presigned_url(&session, &presign)
-                .await
-                .map_err(describe)?;
+            let url = request.send().await.map_err(describe)?;
             compare_url(&vector.expected.url, url.as_str())
         }
         kind => Err(format!("unknown kind {kind:?}")),
