@@ -115,7 +115,7 @@ async fn invoke(global: &Global, args: &Invoke) -> Result<ExitCode, Failure> {
         request = request.user_id(user.clone());
     }
     let response = request.send().await?;
-    if response.content_type() == Some("text/event-stream") {
+    if response.head().content_type() == Some("text/event-stream") {
         for event in response.events()? {
             output::line(&event.data).map_err(io_failure)?;
         }

@@ -27,7 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .json(&json!({ "prompt": "Hello" }))?
         .send()
         .await?;
-    println!("{} {}", response.status(), response.text()?);
+    println!("{} {}", response.head().status(), response.text()?);
 
     let mut events = client
         .invoke_stream(&session)

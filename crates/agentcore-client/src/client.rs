@@ -13,7 +13,11 @@ use aws_smithy_runtime_api::client::identity::Identity;
 
 use crate::credentials::CachedCredentials;
 use crate::endpoint::Endpoint;
-use crate::transport::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, HttpClient, http_client};
+use crate::request::CallOptions;
+use crate::transport::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_READ_TIMEOUT, HttpClient,
+    http_client,
+};
 use crate::{Error, RetryPolicy, RuntimeSession};
 
 /// A client of the AgentCore Runtime data plane. Cheap to clone (one `Arc`) and safe to
@@ -51,6 +55,7 @@ struct Inner {
     retry: RetryPolicy,
     /// The bearer token of calls that set no auth of their own.
     bearer_token: Option<String>,
+    max_response_bytes: usize,
 }
 
 impl RuntimeClient {
@@ -184,6 +189,13 @@ impl RuntimeClient {
         self.inner.read_timeout
     }
 
+    /// The limit of collected answers for a call with these options.
+    pub(crate) fn response_limit(&self, options: &CallOptions) -> usize {
+        options
+            .max_response_bytes
+            .unwrap_or(self.inner.max_response_bytes)
+    }
+
     /// The bearer token of calls that set no auth of their own.
     pub(crate) fn bearer_token(&self) -> Option<&str> {
         self.inner.bearer_token.as_deref()
@@ -259,6 +271,7 @@ pub struct RuntimeClientBuilder {
     read_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     bearer_token: Option<String>,
+    max_response_bytes: Option<usize>,
 }
 
 impl RuntimeClientBuilder {
@@ -366,7 +379,7 @@ impl RuntimeClientBuilder {
     }
 
     /// Sets the default read timeout (300 s by default); a call's
-    /// [`CallOptions::timeout`](crate::CallOptions::timeout) overrides it.
+    /// [`OperationBuilder::timeout`](crate::OperationBuilder::timeout) overrides it.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -393,6 +406,24 @@ impl RuntimeClientBuilder {
     /// ```
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
+        self
+    }
+
+    /// The largest answer a call collects: a body, a non-SSE answer read as a stream, a
+    /// command's output (default [`DEFAULT_MAX_RESPONSE_BYTES`](crate::DEFAULT_MAX_RESPONSE_BYTES));
+    /// past it the call fails with [`Error::ResponseTooLarge`]. Streamed SSE events and
+    /// command events are bounded per event instead. Error answers are read up to
+    /// [`MAX_ERROR_BODY_BYTES`](crate::MAX_ERROR_BODY_BYTES).
+    ///
+    /// ```
+    /// use agentcore_client::RuntimeClient;
+    ///
+    /// let client = RuntimeClient::builder().max_response_bytes(1 << 20).build()?;
+    /// # drop(client);
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = Some(limit);
         self
     }
 
@@ -437,6 +468,9 @@ impl RuntimeClientBuilder {
             read_timeout: self.read_timeout.unwrap_or(DEFAULT_READ_TIMEOUT),
             retry: self.retry.unwrap_or_default(),
             bearer_token: self.bearer_token,
+            max_response_bytes: self
+                .max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
         })
     }
 }

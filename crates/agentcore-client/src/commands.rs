@@ -8,9 +8,9 @@ use std::time::Duration;
 use agentcore_contract::endpoint::RuntimeOperation;
 use agentcore_contract::headers::{AMAZON_EVENTSTREAM, APPLICATION_JSON};
 use futures_util::{Stream, StreamExt};
-use http::{HeaderMap, StatusCode};
 use serde_json::json;
 
+use crate::head::ResponseHead;
 use crate::request::{Call, CallOptions};
 use crate::transport::ResponseBody;
 use crate::{
@@ -92,6 +92,7 @@ impl RuntimeClient {
             .execute_command_stream_with(session, auth, command, options)
             .await?;
         let (mut stdout, mut stderr) = (String::new(), String::new());
+        let limit = self.response_limit(&options.call);
         let mut end = None;
         while let Some(event) = stream.next().await {
             match event? {
@@ -99,8 +100,12 @@ impl RuntimeClient {
                     stdout: out,
                     stderr: err,
                 } => {
-                    stdout.push_str(out.as_deref().unwrap_or_default());
-                    stderr.push_str(err.as_deref().unwrap_or_default());
+                    let (out, err) = (out.unwrap_or_default(), err.unwrap_or_default());
+                    if stdout.len() + stderr.len() + out.len() + err.len() > limit {
+                        return Err(Error::ResponseTooLarge { limit });
+                    }
+                    stdout.push_str(&out);
+                    stderr.push_str(&err);
                 }
                 CommandEvent::Stop { exit_code, status } => end = Some((exit_code, status)),
                 CommandEvent::Start | CommandEvent::Unknown(_) => {}
@@ -152,8 +157,7 @@ impl RuntimeClient {
         let (head, body) = self.send(session, auth, &call).await?;
         let (head, ()) = head.into_parts();
         Ok(CommandStream {
-            status: head.status,
-            headers: head.headers,
+            head: ResponseHead::new(head.status, head.headers),
             body,
             decoder: CommandDecoder::new(),
             done: false,
@@ -161,7 +165,7 @@ impl RuntimeClient {
     }
 }
 
-/// The events of [`RuntimeClient::execute_command_stream`]: a [`Stream`] of
+/// The events of [`CommandBuilder::stream`](crate::CommandBuilder::stream): a [`Stream`] of
 /// [`CommandEvent`]s that ends after the first error.
 ///
 /// ```no_run
@@ -176,36 +180,23 @@ impl RuntimeClient {
 /// ```
 #[derive(Debug)]
 pub struct CommandStream {
-    status: StatusCode,
-    headers: HeaderMap,
+    head: ResponseHead,
     body: ResponseBody,
     decoder: CommandDecoder,
     done: bool,
 }
 
 impl CommandStream {
-    /// The HTTP status.
+    /// The status and headers: status, session id, request id.
     ///
     /// ```no_run
     /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
     /// let stream = client.execute_command(&session, "ls").stream().await?;
-    /// assert!(stream.status().is_success());
+    /// println!("{:?}", stream.head().request_id());
     /// # Ok(()) }
     /// ```
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
-
-    /// The response headers.
-    ///
-    /// ```no_run
-    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// let stream = client.execute_command(&session, "ls").stream().await?;
-    /// println!("{:?}", stream.headers().get("x-amzn-requestid"));
-    /// # Ok(()) }
-    /// ```
-    pub fn headers(&self) -> &HeaderMap {
-        &self.headers
+    pub fn head(&self) -> &ResponseHead {
+        &self.head
     }
 }
 

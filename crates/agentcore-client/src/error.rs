@@ -129,6 +129,13 @@ pub enum Error {
     /// A command's event stream ended without `contentStop`.
     #[error("the command's event stream ended without contentStop")]
     IncompleteCommand,
+    /// A collected answer (a body, a non-SSE stream, a command's output) grew past the
+    /// limit ([`RuntimeClientBuilder::max_response_bytes`](crate::RuntimeClientBuilder::max_response_bytes)).
+    #[error("the answer exceeds the limit of {limit} bytes")]
+    ResponseTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
 }
 
 impl Error {
@@ -158,6 +165,15 @@ impl Error {
     /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self, Self::Timeout(_))
+    }
+
+    /// Whether a collected answer grew past the response size limit.
+    ///
+    /// ```
+    /// assert!(agentcore_client::Error::ResponseTooLarge { limit: 10 }.is_too_large());
+    /// ```
+    pub fn is_too_large(&self) -> bool {
+        matches!(self, Self::ResponseTooLarge { .. })
     }
 
     /// Whether connecting, sending or receiving failed.

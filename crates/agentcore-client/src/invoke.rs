@@ -5,13 +5,14 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use agentcore_contract::endpoint::RuntimeOperation;
-use agentcore_contract::headers::{APPLICATION_JSON, SESSION_ID, TEXT_EVENT_STREAM};
+use agentcore_contract::headers::{APPLICATION_JSON, TEXT_EVENT_STREAM};
 use agentcore_contract::sse::{AgentErrorEvent, SseDecoder, SseEvent};
 use bytes::{Bytes, BytesMut};
 use futures_util::Stream;
-use http::{HeaderMap, StatusCode};
+use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
+use crate::head::ResponseHead;
 use crate::request::{Call, CallOptions};
 use crate::transport::ResponseBody;
 use crate::{Auth, Error, Payload, RuntimeClient, RuntimeSession};
@@ -37,62 +38,22 @@ use crate::{Auth, Error, Payload, RuntimeClient, RuntimeSession};
 /// ```
 #[derive(Debug, Clone)]
 pub struct InvokeResponse {
-    status: StatusCode,
-    headers: HeaderMap,
+    head: ResponseHead,
     body: Bytes,
 }
 
 impl InvokeResponse {
-    /// The HTTP status.
+    /// The status and headers: status, session id, request id, content type.
     ///
     /// ```no_run
     /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
     /// let answer = client.invoke(&session).payload(serde_json::json!({"prompt": "hi"})).send().await?;
-    /// assert!(answer.status().is_success());
+    /// assert!(answer.head().status().is_success());
+    /// assert_eq!(answer.head().session_id(), Some(session.session_id().as_str()));
     /// # Ok(()) }
     /// ```
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
-
-    /// The response headers.
-    ///
-    /// ```no_run
-    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// let answer = client.invoke(&session).payload(serde_json::json!({"prompt": "hi"})).send().await?;
-    /// println!("{:?}", answer.headers().get("content-type"));
-    /// # Ok(()) }
-    /// ```
-    pub fn headers(&self) -> &HeaderMap {
-        &self.headers
-    }
-
-    /// The session id the service echoed, if any.
-    ///
-    /// ```no_run
-    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// let answer = client.invoke(&session).payload(serde_json::json!({"prompt": "hi"})).send().await?;
-    /// assert_eq!(answer.session_id(), Some(session.session_id().as_str()));
-    /// # Ok(()) }
-    /// ```
-    pub fn session_id(&self) -> Option<&str> {
-        header_session_id(&self.headers)
-    }
-
-    /// The media type of the answer, without parameters (`text/plain`, not
-    /// `text/plain; charset=utf-8`).
-    ///
-    /// ```no_run
-    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// let answer = client.invoke(&session).payload(serde_json::json!({"prompt": "hi"})).send().await?;
-    /// if answer.content_type() == Some("application/json") {
-    ///     let value: serde_json::Value = answer.json()?;
-    ///     println!("{value}");
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn content_type(&self) -> Option<&str> {
-        media_type(&self.headers)
+    pub fn head(&self) -> &ResponseHead {
+        &self.head
     }
 
     /// The body as received.
@@ -145,7 +106,7 @@ impl InvokeResponse {
     /// # Ok(()) }
     /// ```
     pub fn events(&self) -> Result<Vec<SseEvent>, Error> {
-        if self.content_type() != Some(TEXT_EVENT_STREAM) {
+        if self.head.content_type() != Some(TEXT_EVENT_STREAM) {
             return Ok(vec![SseEvent::new(String::from_utf8_lossy(&self.body))]);
         }
         let mut decoder = SseDecoder::new();
@@ -164,10 +125,6 @@ impl InvokeResponse {
 fn media_type(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(http::header::CONTENT_TYPE)?.to_str().ok()?;
     Some(value.split(';').next().unwrap_or(value).trim())
-}
-
-fn header_session_id(headers: &HeaderMap) -> Option<&str> {
-    headers.get(SESSION_ID)?.to_str().ok()
 }
 
 /// [`Error::Agent`] when `event` is an agent error event (CONTRACT.md §1: a JSON object
@@ -211,11 +168,10 @@ impl RuntimeClient {
         let payload = payload.into();
         let call = self.invoke_call(&payload, options, APPLICATION_JSON);
         let (head, body) = self.send(session, auth, &call).await?;
-        let body = body.collect().await?;
+        let body = body.collect(self.response_limit(options)).await?;
         let (head, ()) = head.into_parts();
         Ok(InvokeResponse {
-            status: head.status,
-            headers: head.headers,
+            head: ResponseHead::new(head.status, head.headers),
             body,
         })
     }
@@ -241,10 +197,10 @@ impl RuntimeClient {
             Mode::Whole(BytesMut::new())
         };
         Ok(EventStream {
-            status: head.status,
-            headers: head.headers,
+            head: ResponseHead::new(head.status, head.headers),
             body,
             mode,
+            limit: self.response_limit(options),
             done: false,
         })
     }
@@ -285,10 +241,11 @@ impl RuntimeClient {
 /// ```
 #[derive(Debug)]
 pub struct EventStream {
-    status: StatusCode,
-    headers: HeaderMap,
+    head: ResponseHead,
     body: ResponseBody,
     mode: Mode,
+    /// The largest body collected as one event when the answer is not SSE.
+    limit: usize,
     done: bool,
 }
 
@@ -300,40 +257,16 @@ enum Mode {
 }
 
 impl EventStream {
-    /// The HTTP status.
+    /// The status and headers: status, session id, request id, content type.
     ///
     /// ```no_run
     /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
     /// let events = client.invoke_stream(&session).payload(serde_json::json!({"prompt": "hi"})).send().await?;
-    /// assert!(events.status().is_success());
+    /// assert!(events.head().status().is_success());
     /// # Ok(()) }
     /// ```
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
-
-    /// The response headers.
-    ///
-    /// ```no_run
-    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// let events = client.invoke_stream(&session).payload(serde_json::json!({"prompt": "hi"})).send().await?;
-    /// println!("{:?}", events.headers().get("content-type"));
-    /// # Ok(()) }
-    /// ```
-    pub fn headers(&self) -> &HeaderMap {
-        &self.headers
-    }
-
-    /// The session id the service echoed, if any.
-    ///
-    /// ```no_run
-    /// # async fn example(client: agentcore_client::RuntimeClient, session: agentcore_client::RuntimeSession) -> Result<(), agentcore_client::Error> {
-    /// let events = client.invoke_stream(&session).payload(serde_json::json!({"prompt": "hi"})).send().await?;
-    /// assert_eq!(events.session_id(), Some(session.session_id().as_str()));
-    /// # Ok(()) }
-    /// ```
-    pub fn session_id(&self) -> Option<&str> {
-        header_session_id(&self.headers)
+    pub fn head(&self) -> &ResponseHead {
+        &self.head
     }
 }
 
@@ -366,7 +299,14 @@ impl Stream for EventStream {
                         return Poll::Ready(Some(Err(Error::Decode(e.to_string()))));
                     }
                 }
-                (Some(Ok(bytes)), Mode::Whole(all)) => all.extend_from_slice(&bytes),
+                (Some(Ok(bytes)), Mode::Whole(all)) => {
+                    if all.len() + bytes.len() > this.limit {
+                        this.done = true;
+                        let limit = this.limit;
+                        return Poll::Ready(Some(Err(Error::ResponseTooLarge { limit })));
+                    }
+                    all.extend_from_slice(&bytes);
+                }
                 (Some(Err(e)), _) => {
                     this.done = true;
                     return Poll::Ready(Some(Err(e)));

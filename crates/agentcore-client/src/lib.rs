@@ -70,6 +70,7 @@ mod credentials;
 mod endpoint;
 mod error;
 mod handshake;
+mod head;
 mod invoke;
 mod operation;
 mod presign;
@@ -90,6 +91,7 @@ pub use command::{CommandDecoder, CommandEvent, CommandStatus};
 pub use commands::{CommandOutput, CommandStream};
 pub use error::Error;
 pub use handshake::WebSocketRequest;
+pub use head::ResponseHead;
 pub use invoke::{EventStream, InvokeResponse, check_agent_error};
 pub use operation::{
     CallTarget, CommandBuilder, ConnectBuilder, InvokeBuilder, InvokeStreamBuilder,
@@ -98,7 +100,10 @@ pub use operation::{
 pub use presign::{Presign, PresignedUrl};
 pub use request::Payload;
 pub use session::RuntimeSession;
-pub use transport::RetryPolicy;
+pub use transport::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_READ_TIMEOUT,
+    MAX_ERROR_BODY_BYTES, RetryPolicy,
+};
 pub use ws::{Auth, WebSocket};
 
 /// The guide's examples, compiled as doctests.

@@ -341,6 +341,37 @@ impl<'c, O> OperationBuilder<'c, O> {
         self
     }
 
+    /// The largest answer this call collects, replacing the client's
+    /// [`max_response_bytes`](crate::RuntimeClientBuilder::max_response_bytes).
+    ///
+    /// ```
+    /// # let client = agentcore_client::RuntimeClient::builder().build()?;
+    /// # let arn: agentcore_client::contract::RuntimeArn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1".parse()?;
+    /// let request = client.invoke(&arn).max_response_bytes(4096);
+    /// assert!(format!("{request:?}").contains("max_response_bytes: Some(4096)"));
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.options = self.options.max_response_bytes(limit);
+        self
+    }
+
+    /// Sends the caller's workload access token (`X-Amz-Bedrock-AgentCore-Identity-WAT`),
+    /// so that an agent calling another agent does so on its user's behalf; pass on the
+    /// token the agent received (`RequestContext::workload_access_token` on the server).
+    ///
+    /// ```
+    /// # let client = agentcore_client::RuntimeClient::builder().build()?;
+    /// # let arn: agentcore_client::contract::RuntimeArn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-1".parse()?;
+    /// let request = client.invoke(&arn).workload_access_token("wat-from-my-caller");
+    /// assert!(!format!("{request:?}").contains("wat-from-my-caller"));
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
+    pub fn workload_access_token(mut self, token: impl Into<String>) -> Self {
+        self.options = self.options.workload_access_token(token);
+        self
+    }
+
     /// The session this call goes to: the target's session id or a new one.
     fn session(&self) -> Result<RuntimeSession, Error> {
         let mut session = RuntimeSession::new(self.target.arn.clone());

@@ -8,6 +8,7 @@ use std::time::Duration;
 use agentcore_contract::endpoint::RuntimeOperation;
 use agentcore_contract::headers::{
     AWS_REQUEST_ID, BAGGAGE, ERROR_TYPE, SESSION_ID, TRACE_ID, TRACEPARENT, TRACESTATE, USER_ID,
+    WORKLOAD_ACCESS_TOKEN,
 };
 use bytes::Bytes;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
@@ -17,7 +18,7 @@ use serde::Serialize;
 
 use crate::handshake::USER_AGENT_VALUE;
 use crate::sign::{Placement, Signable, push_param, sign_request};
-use crate::transport::{ResponseBody, transport_error};
+use crate::transport::{MAX_ERROR_BODY_BYTES, ResponseBody, transport_error};
 use crate::{Auth, Error, RuntimeClient, RuntimeSession};
 
 /// The qualifier of HTTP operations when the session names none.
@@ -36,6 +37,8 @@ pub(crate) struct CallOptions {
     pub(crate) accept: Option<String>,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) max_response_bytes: Option<usize>,
+    pub(crate) workload_access_token: Option<String>,
 }
 
 impl CallOptions {
@@ -76,6 +79,18 @@ impl CallOptions {
         self.timeout = Some(timeout);
         self
     }
+
+    /// The limit of collected answers, replacing the client's.
+    pub(crate) fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
+
+    /// Sends the workload access token (`X-Amz-Bedrock-AgentCore-Identity-WAT`).
+    pub(crate) fn workload_access_token(mut self, token: impl Into<String>) -> Self {
+        self.workload_access_token = Some(token.into());
+        self
+    }
 }
 
 impl fmt::Debug for CallOptions {
@@ -89,6 +104,11 @@ impl fmt::Debug for CallOptions {
             .field("accept", &self.accept)
             .field("headers", &names(&self.headers))
             .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field(
+                "workload_access_token",
+                &self.workload_access_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -158,7 +178,7 @@ impl Payload {
         &self.body
     }
 
-    /// The content type sent (unless [`CallOptions::content_type`] replaces it).
+    /// The content type sent.
     ///
     /// ```
     /// # use agentcore_client::Payload;
@@ -218,7 +238,7 @@ impl RuntimeClient {
         if head.status().is_success() {
             return Ok((head, body));
         }
-        let bytes = body.collect().await?;
+        let bytes = body.prefix(MAX_ERROR_BODY_BYTES).await?;
         Err(service_error(head.status(), head.headers(), &bytes))
     }
 
@@ -249,6 +269,11 @@ impl RuntimeClient {
         headers.insert(SESSION_ID, value(SESSION_ID, session_id)?);
         if let Some(user_id) = &call.options.user_id {
             headers.insert(USER_ID, value(USER_ID, user_id)?);
+        }
+        if let Some(token) = &call.options.workload_access_token {
+            let mut wat = value(WORKLOAD_ACCESS_TOKEN, token)?;
+            wat.set_sensitive(true);
+            headers.insert(WORKLOAD_ACCESS_TOKEN, wat);
         }
         for (name, header_value) in &call.options.trace {
             let lower = name.to_ascii_lowercase();

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::request::Call;
 use crate::request::CallOptions;
+use crate::transport::MAX_ERROR_BODY_BYTES;
 use crate::{Auth, Error, RetryPolicy, RuntimeClient, RuntimeSession};
 
 /// Client tokens are 33 to 256 characters.
@@ -44,7 +45,7 @@ impl RuntimeClient {
         let mut attempt = 1;
         loop {
             let result = match self.send(session, auth, &call).await {
-                Ok((_head, body)) => body.collect().await.map(drop),
+                Ok((_head, body)) => body.prefix(MAX_ERROR_BODY_BYTES).await.map(drop),
                 Err(e) => Err(e),
             };
             match result {

@@ -22,11 +22,35 @@ use crate::Error;
 /// The pooled HTTP client.
 pub(crate) type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
-/// The default connect timeout.
-pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default connect timeout: DNS, TCP and TLS for HTTP calls; for a WebSocket, the
+/// whole of `connect` including its handshake.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(agentcore_client::DEFAULT_CONNECT_TIMEOUT, Duration::from_secs(10));
+/// ```
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default read timeout: the longest wait for the answer's head or for the next
 /// piece of its body.
-pub(crate) const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(300);
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(agentcore_client::DEFAULT_READ_TIMEOUT, Duration::from_secs(300));
+/// ```
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(300);
+/// The largest answer collected by default (a body, a non-SSE stream, a command's
+/// output): 100,000,000 bytes, the service's payload limit.
+///
+/// ```
+/// assert_eq!(agentcore_client::DEFAULT_MAX_RESPONSE_BYTES, 100_000_000);
+/// ```
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 100_000_000;
+/// How much of an error answer's body is read: 64 KiB (the rest is dropped).
+///
+/// ```
+/// assert_eq!(agentcore_client::MAX_ERROR_BODY_BYTES, 64 * 1024);
+/// ```
+pub const MAX_ERROR_BODY_BYTES: usize = 64 << 10;
 
 /// Builds the pooled client: TLS from rustls (ring, webpki roots) with ALPN for HTTP/2
 /// and HTTP/1.1, plain TCP for `http://`.
@@ -108,11 +132,29 @@ impl ResponseBody {
         }
     }
 
-    /// The whole body.
-    pub(crate) async fn collect(mut self) -> Result<Bytes, Error> {
+    /// The whole body, at most `limit` bytes ([`Error::ResponseTooLarge`] past it).
+    pub(crate) async fn collect(mut self, limit: usize) -> Result<Bytes, Error> {
         let mut all = BytesMut::new();
         while let Some(chunk) = poll_fn(|cx| self.poll_chunk(cx)).await {
-            all.extend_from_slice(&chunk?);
+            let chunk = chunk?;
+            if all.len() + chunk.len() > limit {
+                return Err(Error::ResponseTooLarge { limit });
+            }
+            all.extend_from_slice(&chunk);
+        }
+        Ok(all.freeze())
+    }
+
+    /// The first `limit` bytes of the body; the rest is not read.
+    pub(crate) async fn prefix(mut self, limit: usize) -> Result<Bytes, Error> {
+        let mut all = BytesMut::new();
+        while all.len() < limit {
+            let Some(chunk) = poll_fn(|cx| self.poll_chunk(cx)).await else {
+                break;
+            };
+            let chunk = chunk?;
+            let room = limit - all.len();
+            all.extend_from_slice(&chunk[..chunk.len().min(room)]);
         }
         Ok(all.freeze())
     }

@@ -78,7 +78,8 @@ pub(crate) fn tls_config() -> Arc<rustls::ClientConfig> {
 
 impl RuntimeClient {
     /// Opens a WebSocket to `session` with `auth`: TLS through rustls for `wss://`, plain
-    /// TCP when the endpoint override is `ws://` or `http://`.
+    /// TCP when the endpoint override is `ws://` or `http://`. DNS, TCP, TLS and the
+    /// handshake together are bounded by the connect timeout.
     pub(crate) async fn connect_with(
         &self,
         session: &RuntimeSession,
@@ -96,9 +97,12 @@ impl RuntimeClient {
             }
         };
         let connector = Connector::Rustls(tls_config());
-        let connected =
-            tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector))
-                .await;
+        let connecting =
+            tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector));
+        let limit = self.connect_timeout();
+        let connected = tokio::time::timeout(limit, connecting)
+            .await
+            .map_err(|_| Error::Timeout(limit))?;
         match connected {
             Ok((stream, _response)) => Ok(WebSocket { stream }),
             // A refused handshake is the service's answer: the same typed error as HTTP.

@@ -88,9 +88,12 @@ async fn invoke_json_in_both_auth_modes() {
             .send()
             .await
             .unwrap_or_else(|e| panic!("{auth:?}: {e:?}"));
-        assert_eq!(answer.status(), 200);
-        assert_eq!(answer.content_type(), Some("application/json"));
-        assert_eq!(answer.session_id(), Some(session.session_id().as_str()));
+        assert_eq!(answer.head().status(), 200);
+        assert_eq!(answer.head().content_type(), Some("application/json"));
+        assert_eq!(
+            answer.head().session_id(),
+            Some(session.session_id().as_str())
+        );
         let body: Value = answer.json().unwrap();
         assert_eq!(body["echo"], json!({"prompt": "hi"}));
         assert_eq!(body["session"], session.session_id().as_str());
@@ -120,7 +123,7 @@ async fn invoke_sse_collected_and_streamed_in_both_auth_modes() {
             .send()
             .await
             .unwrap();
-        assert_eq!(answer.content_type(), Some("text/event-stream"));
+        assert_eq!(answer.head().content_type(), Some("text/event-stream"));
         let data: Vec<String> = answer
             .events()
             .unwrap()
@@ -136,7 +139,7 @@ async fn invoke_sse_collected_and_streamed_in_both_auth_modes() {
             .send()
             .await
             .unwrap();
-        assert_eq!(stream.status(), 200);
+        assert_eq!(stream.head().status(), 200);
         let mut data = Vec::new();
         while let Some(event) = stream.next().await {
             data.push(event.unwrap().data);
@@ -166,6 +169,20 @@ async fn commands_in_both_auth_modes() {
     let running = emulator().await;
     let client = client(&running, SECRET);
     let session = session();
+    // A command's collected output is bounded: 4096 bytes pass, 4097 do not.
+    for (bytes, fits) in [(4096, true), (4097, false)] {
+        let script = format!("head -c {bytes} /dev/zero | tr '\\0' x");
+        let output = client
+            .execute_command(&session, script)
+            .bearer(BEARER)
+            .max_response_bytes(4096)
+            .send()
+            .await;
+        match output {
+            Ok(output) => assert!(fits && output.stdout.len() == bytes, "{bytes}"),
+            Err(err) => assert!(!fits && err.is_too_large(), "{bytes}: {err:?}"),
+        }
+    }
     for auth in both_auths() {
         let script = "printf out; printf err >&2; exit 3";
         let output = client

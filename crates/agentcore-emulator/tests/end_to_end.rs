@@ -98,8 +98,11 @@ async fn invoke_json_in_both_auth_modes() {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 200);
-        assert_eq!(response.session_id(), Some(session.session_id().as_str()));
+        assert_eq!(response.head().status(), 200);
+        assert_eq!(
+            response.head().session_id(),
+            Some(session.session_id().as_str())
+        );
         assert_eq!(
             response.json::<Value>().unwrap(),
             json!({ "echo": { "q": 1 }, "session": session.session_id().as_str() })

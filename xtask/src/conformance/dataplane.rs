@@ -233,11 +233,11 @@ fn with_input<'c, O>(
 /// `{status, content_type, session_id}` plus `events`, `json` or `text`.
 fn invoke_outcome(response: &agentcore_client::InvokeResponse) -> Value {
     let mut outcome = json!({
-        "status": response.status().as_u16(),
-        "content_type": response.content_type(),
-        "session_id": response.session_id(),
+        "status": response.head().status().as_u16(),
+        "content_type": response.head().content_type(),
+        "session_id": response.head().session_id(),
     });
-    let media = response.content_type().unwrap_or_default();
+    let media = response.head().content_type().unwrap_or_default();
     if media == "text/event-stream" {
         match response.events() {
             Ok(events) => outcome["events"] = events.iter().map(sse_json).collect(),
