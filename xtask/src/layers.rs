@@ -37,12 +37,13 @@ allow, a cycle or an upward import in the table, and an import through the crate
 (`crate::Body`: import it from its module).
 
   --crate DIR   the crate, relative to the workspace root (default
-                crates/agentcore-server); may be repeated
+                crates/agentcore-server and crates/agentcore-client); may be repeated
   --print       print the table of the crate's actual imports instead, lowest layer
                 first, or the import cycles that keep them from forming layers
 ";
 
-const DEFAULT_CRATE: &str = "crates/agentcore-server";
+/// The crates checked when none is named: those whose layers ARCHITECTURE.md lists.
+const DEFAULT_CRATES: [&str; 2] = ["crates/agentcore-server", "crates/agentcore-client"];
 const DOC: &str = "docs/ARCHITECTURE.md";
 
 /// What the command line asks for.
@@ -111,7 +112,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         }
     }
     if crates.is_empty() {
-        crates.push(PathBuf::from(DEFAULT_CRATE));
+        crates.extend(DEFAULT_CRATES.iter().map(PathBuf::from));
     }
     Ok(Args::Run { crates, print })
 }

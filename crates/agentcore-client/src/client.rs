@@ -13,12 +13,13 @@ use aws_smithy_runtime_api::client::identity::Identity;
 
 use crate::credentials::CachedCredentials;
 use crate::endpoint::Endpoint;
-use crate::request::CallOptions;
+use crate::error::Error;
+use crate::session::RuntimeSession;
+use crate::transport::RetryPolicy;
 use crate::transport::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_READ_TIMEOUT, HttpClient,
     http_client,
 };
-use crate::{Error, RetryPolicy, RuntimeSession};
 
 /// A client of the AgentCore Runtime data plane. Cheap to clone (one `Arc`) and safe to
 /// share across tasks.
@@ -189,11 +190,9 @@ impl RuntimeClient {
         self.inner.read_timeout
     }
 
-    /// The limit of collected answers for a call with these options.
-    pub(crate) fn response_limit(&self, options: &CallOptions) -> usize {
-        options
-            .max_response_bytes
-            .unwrap_or(self.inner.max_response_bytes)
+    /// The limit of collected answers for a call that sets `own` (or none).
+    pub(crate) fn response_limit(&self, own: Option<usize>) -> usize {
+        own.unwrap_or(self.inner.max_response_bytes)
     }
 
     /// The bearer token of calls that set no auth of their own.

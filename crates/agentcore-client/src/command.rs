@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Value, json};
 
-use crate::Error;
+use crate::error::Error;
 
 /// How a command ended (`contentStop`'s `status`).
 ///

@@ -10,12 +10,14 @@ use agentcore_contract::headers::{AMAZON_EVENTSTREAM, APPLICATION_JSON};
 use futures_util::{Stream, StreamExt};
 use serde_json::json;
 
+use crate::client::RuntimeClient;
+use crate::command::{CommandDecoder, CommandEvent, CommandStatus};
+use crate::error::Error;
 use crate::head::ResponseHead;
 use crate::request::{Call, CallOptions};
+use crate::session::RuntimeSession;
 use crate::transport::ResponseBody;
-use crate::{
-    Auth, CommandDecoder, CommandEvent, CommandStatus, Error, RuntimeClient, RuntimeSession,
-};
+use crate::ws::Auth;
 
 /// The longest command, in characters.
 const MAX_COMMAND_CHARS: usize = 65_536;
@@ -92,7 +94,7 @@ impl RuntimeClient {
             .execute_command_stream_with(session, auth, command, options)
             .await?;
         let (mut stdout, mut stderr) = (String::new(), String::new());
-        let limit = self.response_limit(&options.call);
+        let limit = self.response_limit(options.call.max_response_bytes);
         let mut end = None;
         while let Some(event) = stream.next().await {
             match event? {
@@ -172,7 +174,7 @@ impl RuntimeClient {
 /// # async fn example(mut events: agentcore_client::CommandStream) -> Result<(), agentcore_client::Error> {
 /// use futures_util::StreamExt;
 ///
-/// println!("{}", events.status());
+/// println!("{}", events.head().status());
 /// while let Some(event) = events.next().await {
 ///     println!("{}", event?.to_json());
 /// }

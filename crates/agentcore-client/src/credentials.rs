@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_smithy_runtime_api::client::identity::Identity;
 
-use crate::Error;
+use crate::error::Error;
 
 /// How long before their expiry credentials are refreshed.
 const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(10);

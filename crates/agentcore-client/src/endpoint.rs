@@ -6,7 +6,7 @@ use agentcore_contract::endpoint::{
 use agentcore_contract::{Region, RuntimeArn};
 use http::Uri;
 
-use crate::Error;
+use crate::error::Error;
 
 /// A parsed endpoint: TLS or not, and the authority with any default port removed (so it
 /// is exactly the `Host` header that SigV4 signs).

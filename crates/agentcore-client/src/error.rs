@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use agentcore_contract::endpoint::InvalidEndpointOverride;
+use agentcore_contract::headers::{AWS_REQUEST_ID, ERROR_TYPE};
 use agentcore_contract::{InvalidArn, InvalidRegion, InvalidSessionId};
+use http::{HeaderMap, StatusCode};
 
 /// Boxed source of an error from a dependency, so that its type stays out of this API.
 type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -244,5 +246,71 @@ impl Error {
 impl From<tokio_tungstenite::tungstenite::Error> for Error {
     fn from(e: tokio_tungstenite::tungstenite::Error) -> Self {
         Self::WebSocket(Box::new(e))
+    }
+}
+
+/// The service error of an error answer: the type from `x-amzn-errortype` (up to `:`),
+/// else the body's `__type` (after `#`); the body's `message`; the request id.
+pub(crate) fn service_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
+    let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let field = |key: &str| {
+        json.as_ref()
+            .and_then(|j| j.get(key))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    let header_kind = headers
+        .get(ERROR_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(':').next().unwrap_or(v).trim().to_owned());
+    let body_kind = || {
+        let kind = field("__type")?;
+        let after_hash = kind.rsplit('#').next().unwrap_or(&kind);
+        Some(
+            after_hash
+                .split(':')
+                .next()
+                .unwrap_or(after_hash)
+                .to_owned(),
+        )
+    };
+    let kind = header_kind
+        .filter(|k| !k.is_empty())
+        .or_else(body_kind)
+        .filter(|k| !k.is_empty());
+    let request_id = headers
+        .get(AWS_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    Error::Service {
+        kind,
+        status: status.as_u16(),
+        message: field("message").or_else(|| field("Message")),
+        request_id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    #[test]
+    fn service_error_kinds() {
+        let mut headers = HeaderMap::new();
+        let body = br#"{"__type":"com.amazon#ValidationException","message":"bad"}"#;
+        let e = service_error(StatusCode::BAD_REQUEST, &headers, body);
+        assert_eq!(e.service_kind(), Some("ValidationException"));
+        headers.insert(
+            ERROR_TYPE,
+            HeaderValue::from_static("AccessDeniedException:http://x/"),
+        );
+        headers.insert(AWS_REQUEST_ID, HeaderValue::from_static("req-1"));
+        let e = service_error(StatusCode::FORBIDDEN, &headers, b"not json");
+        assert!(matches!(
+            e,
+            Error::Service { kind: Some(k), status: 403, message: None, request_id: Some(r) }
+                if k == "AccessDeniedException" && r == "req-1"
+        ));
     }
 }

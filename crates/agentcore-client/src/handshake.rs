@@ -8,8 +8,10 @@ use http::header::{
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
 use tokio_tungstenite::tungstenite::handshake::client::generate_key;
 
+use crate::client::RuntimeClient;
+use crate::error::Error;
+use crate::session::RuntimeSession;
 use crate::sign::{Placement, push_param, sign_get};
-use crate::{Error, RuntimeClient, RuntimeSession};
 
 /// The session-id header, parsed once.
 const SESSION_ID_HEADER: HeaderName = HeaderName::from_static(SESSION_ID);

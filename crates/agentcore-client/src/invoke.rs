@@ -12,10 +12,14 @@ use futures_util::Stream;
 use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
+use crate::client::RuntimeClient;
+use crate::error::Error;
 use crate::head::ResponseHead;
+use crate::request::Payload;
 use crate::request::{Call, CallOptions};
+use crate::session::RuntimeSession;
 use crate::transport::ResponseBody;
-use crate::{Auth, Error, Payload, RuntimeClient, RuntimeSession};
+use crate::ws::Auth;
 
 /// The whole answer of [`RuntimeClient::invoke`].
 ///
@@ -26,7 +30,7 @@ use crate::{Auth, Error, Payload, RuntimeClient, RuntimeSession};
 ///     .json(&serde_json::json!({"prompt": "hi"}))?
 ///     .send()
 ///     .await?;
-/// match answer.content_type() {
+/// match answer.head().content_type() {
 ///     Some("text/event-stream") => {
 ///         for event in answer.events()? {
 ///             println!("{}", event.data);
@@ -168,7 +172,9 @@ impl RuntimeClient {
         let payload = payload.into();
         let call = self.invoke_call(&payload, options, APPLICATION_JSON);
         let (head, body) = self.send(session, auth, &call).await?;
-        let body = body.collect(self.response_limit(options)).await?;
+        let body = body
+            .collect(self.response_limit(options.max_response_bytes))
+            .await?;
         let (head, ()) = head.into_parts();
         Ok(InvokeResponse {
             head: ResponseHead::new(head.status, head.headers),
@@ -200,7 +206,7 @@ impl RuntimeClient {
             head: ResponseHead::new(head.status, head.headers),
             body,
             mode,
-            limit: self.response_limit(options),
+            limit: self.response_limit(options.max_response_bytes),
             done: false,
         })
     }
@@ -229,7 +235,7 @@ impl RuntimeClient {
 /// # async fn example(mut events: agentcore_client::EventStream) -> Result<(), agentcore_client::Error> {
 /// use futures_util::StreamExt;
 ///
-/// println!("{} session {:?}", events.status(), events.session_id());
+/// println!("{} session {:?}", events.head().status(), events.head().session_id());
 /// while let Some(event) = events.next().await {
 ///     match event {
 ///         Ok(event) => println!("{}", event.data),

@@ -78,6 +78,7 @@ mod request;
 mod session;
 mod sign;
 mod stop;
+mod tls;
 mod transport;
 mod ws;
 

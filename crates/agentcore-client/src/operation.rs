@@ -24,7 +24,7 @@ use std::time::Duration;
 use agentcore_contract::{RuntimeArn, SessionId};
 use serde::Serialize;
 
-use crate::RuntimeClient;
+use crate::client::RuntimeClient;
 use crate::commands::{CommandOptions, CommandOutput, CommandStream};
 use crate::error::Error;
 use crate::invoke::{EventStream, InvokeResponse};
@@ -448,7 +448,7 @@ impl InvokeBuilder<'_> {
     /// ```no_run
     /// # async fn example(client: agentcore_client::RuntimeClient, arn: agentcore_client::contract::RuntimeArn) -> Result<(), agentcore_client::Error> {
     /// let answer = client.invoke(&arn).json(&serde_json::json!({"prompt": "hi"}))?.send().await?;
-    /// println!("{} {:?}", answer.status(), answer.text()?);
+    /// println!("{} {:?}", answer.head().status(), answer.text()?);
     /// # Ok(()) }
     /// ```
     pub async fn send(self) -> Result<InvokeResponse, Error> {

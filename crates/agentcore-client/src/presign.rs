@@ -4,9 +4,11 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::client::RuntimeClient;
+use crate::error::Error;
 use crate::handshake::qualifier_query;
+use crate::session::RuntimeSession;
 use crate::sign::{Placement, push_param, sign_get};
-use crate::{Error, RuntimeClient, RuntimeSession};
 
 /// The query parameter that carries the session id.
 const SESSION_ID_PARAM: &str = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id";

@@ -7,19 +7,22 @@ use std::time::Duration;
 
 use agentcore_contract::endpoint::RuntimeOperation;
 use agentcore_contract::headers::{
-    AWS_REQUEST_ID, BAGGAGE, ERROR_TYPE, SESSION_ID, TRACE_ID, TRACEPARENT, TRACESTATE, USER_ID,
-    WORKLOAD_ACCESS_TOKEN,
+    BAGGAGE, SESSION_ID, TRACE_ID, TRACEPARENT, TRACESTATE, USER_ID, WORKLOAD_ACCESS_TOKEN,
 };
 use bytes::Bytes;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response};
 use http_body_util::Full;
 use serde::Serialize;
 
+use crate::client::RuntimeClient;
+use crate::error::Error;
+use crate::error::service_error;
 use crate::handshake::USER_AGENT_VALUE;
+use crate::session::RuntimeSession;
 use crate::sign::{Placement, Signable, push_param, sign_request};
 use crate::transport::{MAX_ERROR_BODY_BYTES, ResponseBody, transport_error};
-use crate::{Auth, Error, RuntimeClient, RuntimeSession};
+use crate::ws::Auth;
 
 /// The qualifier of HTTP operations when the session names none.
 pub(crate) const DEFAULT_QUALIFIER: &str = "DEFAULT";
@@ -355,69 +358,9 @@ fn value(name: &'static str, value: &str) -> Result<HeaderValue, Error> {
     HeaderValue::from_str(value).map_err(|_| Error::InvalidHeaderValue(name))
 }
 
-/// The service error of an error answer: the type from `x-amzn-errortype` (up to `:`),
-/// else the body's `__type` (after `#`); the body's `message`; the request id.
-pub(crate) fn service_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
-    let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
-    let field = |key: &str| {
-        json.as_ref()
-            .and_then(|j| j.get(key))
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-    };
-    let header_kind = headers
-        .get(ERROR_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(':').next().unwrap_or(v).trim().to_owned());
-    let body_kind = || {
-        let kind = field("__type")?;
-        let after_hash = kind.rsplit('#').next().unwrap_or(&kind);
-        Some(
-            after_hash
-                .split(':')
-                .next()
-                .unwrap_or(after_hash)
-                .to_owned(),
-        )
-    };
-    let kind = header_kind
-        .filter(|k| !k.is_empty())
-        .or_else(body_kind)
-        .filter(|k| !k.is_empty());
-    let request_id = headers
-        .get(AWS_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    Error::Service {
-        kind,
-        status: status.as_u16(),
-        message: field("message").or_else(|| field("Message")),
-        request_id,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn service_error_kinds() {
-        let mut headers = HeaderMap::new();
-        let body = br#"{"__type":"com.amazon#ValidationException","message":"bad"}"#;
-        let e = service_error(StatusCode::BAD_REQUEST, &headers, body);
-        assert_eq!(e.service_kind(), Some("ValidationException"));
-        headers.insert(
-            ERROR_TYPE,
-            HeaderValue::from_static("AccessDeniedException:http://x/"),
-        );
-        headers.insert(AWS_REQUEST_ID, HeaderValue::from_static("req-1"));
-        let e = service_error(StatusCode::FORBIDDEN, &headers, b"not json");
-        assert!(matches!(
-            e,
-            Error::Service { kind: Some(k), status: 403, message: None, request_id: Some(r) }
-                if k == "AccessDeniedException" && r == "req-1"
-        ));
-    }
 
     #[test]
     fn reserved_extra_headers() {

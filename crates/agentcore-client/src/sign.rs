@@ -58,7 +58,7 @@ pub(crate) fn sign_get(
     time: SystemTime,
     url: &str,
     placement: Placement,
-) -> Result<SigningInstructions, crate::Error> {
+) -> Result<SigningInstructions, crate::error::Error> {
     let request = Signable {
         method: "GET",
         url,
@@ -85,7 +85,7 @@ pub(crate) fn sign_request(
     time: SystemTime,
     request: &Signable<'_>,
     placement: Placement,
-) -> Result<SigningInstructions, crate::Error> {
+) -> Result<SigningInstructions, crate::error::Error> {
     let mut settings = base_settings().clone();
     match placement {
         Placement::Headers => settings.signature_location = SignatureLocation::Headers,
@@ -101,7 +101,7 @@ pub(crate) fn sign_request(
         .time(time)
         .settings(settings)
         .build()
-        .map_err(|e| crate::Error::Signing(e.into()))?
+        .map_err(|e| crate::error::Error::Signing(e.into()))?
         .into();
     let request = SignableRequest::new(
         request.method,
@@ -109,9 +109,9 @@ pub(crate) fn sign_request(
         request.headers.iter().copied(),
         SignableBody::Bytes(request.body),
     )
-    .map_err(|e| crate::Error::Signing(e.into()))?;
+    .map_err(|e| crate::error::Error::Signing(e.into()))?;
     let (instructions, _signature) = sign(request, &params)
-        .map_err(|e| crate::Error::Signing(e.into()))?
+        .map_err(|e| crate::error::Error::Signing(e.into()))?
         .into_parts();
     Ok(instructions)
 }

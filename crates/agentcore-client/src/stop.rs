@@ -4,10 +4,14 @@ use agentcore_contract::endpoint::RuntimeOperation;
 use agentcore_contract::headers::APPLICATION_JSON;
 use serde_json::json;
 
+use crate::client::RuntimeClient;
+use crate::error::Error;
 use crate::request::Call;
 use crate::request::CallOptions;
+use crate::session::RuntimeSession;
 use crate::transport::MAX_ERROR_BODY_BYTES;
-use crate::{Auth, Error, RetryPolicy, RuntimeClient, RuntimeSession};
+use crate::transport::RetryPolicy;
+use crate::ws::Auth;
 
 /// Client tokens are 33 to 256 characters.
 const TOKEN_CHARS: std::ops::RangeInclusive<usize> = 33..=256;

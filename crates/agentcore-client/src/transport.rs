@@ -17,7 +17,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use tokio::time::{Instant, Sleep};
 
-use crate::Error;
+use crate::error::Error;
 
 /// The pooled HTTP client.
 pub(crate) type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
@@ -59,7 +59,7 @@ pub(crate) fn http_client(connect_timeout: Duration) -> HttpClient {
     tcp.enforce_http(false);
     tcp.set_nodelay(true);
     tcp.set_connect_timeout(Some(connect_timeout));
-    let tls = (*crate::ws::tls_config()).clone();
+    let tls = (*crate::tls::tls_config()).clone();
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
         .https_or_http()

@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
@@ -16,9 +15,13 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
+use crate::client::RuntimeClient;
+use crate::error::Error;
+use crate::error::service_error;
 use crate::handshake::USER_AGENT_VALUE;
-use crate::request::service_error;
-use crate::{Error, Presign, RuntimeClient, RuntimeSession};
+use crate::presign::Presign;
+use crate::session::RuntimeSession;
+use crate::tls::tls_config;
 
 /// How [`RuntimeClient::connect`] authenticates.
 ///
@@ -55,25 +58,6 @@ impl fmt::Debug for Auth {
             Self::Bearer(_) => f.write_str("Bearer(<redacted>)"),
         }
     }
-}
-
-/// TLS for `wss://`: rustls with the ring provider and the webpki root certificates,
-/// built once per process.
-pub(crate) fn tls_config() -> Arc<rustls::ClientConfig> {
-    static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
-    let config = CONFIG.get_or_init(|| {
-        let roots = rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("ring supports the default TLS versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        Arc::new(config)
-    });
-    Arc::clone(config)
 }
 
 impl RuntimeClient {

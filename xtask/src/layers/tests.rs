@@ -290,7 +290,7 @@ fn arguments() {
         crates: crates.iter().map(PathBuf::from).collect(),
         print,
     };
-    assert_eq!(parse(&[]), Ok(run(&[DEFAULT_CRATE], false)));
+    assert_eq!(parse(&[]), Ok(run(&DEFAULT_CRATES, false)));
     assert_eq!(
         parse(&["--crate", "a", "--print", "--crate=b"]),
         Ok(run(&["a", "b"], true))
@@ -309,7 +309,16 @@ fn arguments() {
 #[test]
 fn server_crate_matches_architecture_md() {
     let root = workspace_root();
-    let result = check(&root.join(DEFAULT_CRATE), &root.join(DOC), DOC);
+    let result = check(&root.join(DEFAULT_CRATES[0]), &root.join(DOC), DOC);
+    if let Err(problems) = result {
+        panic!("{problems}");
+    }
+}
+
+#[test]
+fn client_crate_matches_architecture_md() {
+    let root = workspace_root();
+    let result = check(&root.join("crates/agentcore-client"), &root.join(DOC), DOC);
     if let Err(problems) = result {
         panic!("{problems}");
     }
