@@ -63,6 +63,7 @@
 //! # Ok(()) }
 //! ```
 
+mod agent_card;
 mod client;
 mod command;
 mod commands;
@@ -95,8 +96,8 @@ pub use handshake::WebSocketRequest;
 pub use head::ResponseHead;
 pub use invoke::{EventStream, InvokeResponse, check_agent_error};
 pub use operation::{
-    CallTarget, CommandBuilder, ConnectBuilder, InvokeBuilder, InvokeStreamBuilder,
-    OperationBuilder, PresignedUrlBuilder, StopSessionBuilder, kind,
+    AgentCardBuilder, CallTarget, CommandBuilder, ConnectBuilder, InvokeBuilder,
+    InvokeStreamBuilder, OperationBuilder, PresignedUrlBuilder, StopSessionBuilder, kind,
 };
 pub use presign::{Presign, PresignedUrl};
 pub use request::Payload;

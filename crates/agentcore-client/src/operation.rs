@@ -120,6 +120,10 @@ pub mod kind {
         pub(crate) presign: Presign,
     }
 
+    /// An A2A runtime's agent card.
+    #[derive(Debug, Default)]
+    pub struct AgentCard;
+
     /// A WebSocket connection.
     #[derive(Debug, Default)]
     pub struct Connect {
@@ -170,6 +174,8 @@ pub type StopSessionBuilder<'c> = OperationBuilder<'c, kind::Stop>;
 pub type PresignedUrlBuilder<'c> = OperationBuilder<'c, kind::PresignUrl>;
 /// A WebSocket connection ([`RuntimeClient::connect`]).
 pub type ConnectBuilder<'c> = OperationBuilder<'c, kind::Connect>;
+/// An A2A runtime's agent card ([`RuntimeClient::get_agent_card`]).
+pub type AgentCardBuilder<'c> = OperationBuilder<'c, kind::AgentCard>;
 
 impl<O: fmt::Debug> fmt::Debug for OperationBuilder<'_, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -658,6 +664,23 @@ impl PresignedUrlBuilder<'_> {
     }
 }
 
+impl AgentCardBuilder<'_> {
+    /// Reads the agent card (`GET .../invocations/.well-known/agent-card.json`) as JSON.
+    ///
+    /// ```no_run
+    /// # async fn example(client: agentcore_client::RuntimeClient, arn: agentcore_client::contract::RuntimeArn) -> Result<(), agentcore_client::Error> {
+    /// let card = client.get_agent_card(&arn).send().await?;
+    /// println!("{}", card["name"]);
+    /// # Ok(()) }
+    /// ```
+    pub async fn send(self) -> Result<serde_json::Value, Error> {
+        let session = self.session()?;
+        self.client
+            .agent_card_with(&session, &self.chosen_auth(), &self.options)
+            .await
+    }
+}
+
 impl ConnectBuilder<'_> {
     /// Connects through a presigned URL (no authentication headers) made with these
     /// settings, instead of SigV4 or bearer headers.
@@ -762,6 +785,17 @@ impl RuntimeClient {
             presign: Presign::default(),
         };
         OperationBuilder::new(self, target.into(), presign)
+    }
+
+    /// An A2A runtime's agent card: see [`AgentCardBuilder`].
+    ///
+    /// ```no_run
+    /// # async fn example(client: agentcore_client::RuntimeClient, arn: agentcore_client::contract::RuntimeArn) -> Result<(), agentcore_client::Error> {
+    /// let card = client.get_agent_card(&arn).bearer("my-jwt").send().await?;
+    /// # drop(card); Ok(()) }
+    /// ```
+    pub fn get_agent_card(&self, target: impl Into<CallTarget>) -> AgentCardBuilder<'_> {
+        OperationBuilder::new(self, target.into(), kind::AgentCard)
     }
 
     /// A WebSocket to the agent's `/ws`: see [`ConnectBuilder`].

@@ -312,7 +312,7 @@ impl RuntimeClient {
                     signed.push((CONTENT_TYPE.as_str(), content_type));
                 }
                 let request = Signable {
-                    method: "POST",
+                    method: call.operation.method(),
                     url: &url,
                     headers: &signed,
                     body: &call.body,
@@ -331,7 +331,11 @@ impl RuntimeClient {
         }
 
         let mut request = Request::new(Full::new(call.body.clone()));
-        *request.method_mut() = Method::POST;
+        *request.method_mut() = if call.operation.method() == "GET" {
+            Method::GET
+        } else {
+            Method::POST
+        };
         *request.uri_mut() = url
             .parse()
             .map_err(|_| Error::InvalidOption("the request URL is not valid".into()))?;

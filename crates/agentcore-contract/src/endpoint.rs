@@ -135,15 +135,19 @@ pub enum RuntimeOperation {
     Commands,
     /// `StopRuntimeSession`: `POST /runtimes/{arn}/stopruntimesession`.
     StopRuntimeSession,
+    /// An A2A runtime's agent card:
+    /// `GET /runtimes/{arn}/invocations/.well-known/agent-card.json`.
+    AgentCard,
 }
 
 impl RuntimeOperation {
-    /// The last path segment of the operation.
+    /// The path of the operation after the ARN.
     ///
     /// ```
     /// # use agentcore_contract::endpoint::RuntimeOperation;
     /// assert_eq!(RuntimeOperation::WebSocket.suffix(), "ws");
     /// assert_eq!(RuntimeOperation::StopRuntimeSession.suffix(), "stopruntimesession");
+    /// assert_eq!(RuntimeOperation::AgentCard.suffix(), "invocations/.well-known/agent-card.json");
     /// ```
     pub const fn suffix(self) -> &'static str {
         match self {
@@ -151,7 +155,45 @@ impl RuntimeOperation {
             Self::WebSocket => "ws",
             Self::Commands => "commands",
             Self::StopRuntimeSession => "stopruntimesession",
+            Self::AgentCard => "invocations/.well-known/agent-card.json",
         }
+    }
+
+    /// The HTTP method of the operation.
+    ///
+    /// ```
+    /// # use agentcore_contract::endpoint::RuntimeOperation;
+    /// assert_eq!(RuntimeOperation::Invocations.method(), "POST");
+    /// assert_eq!(RuntimeOperation::AgentCard.method(), "GET");
+    /// ```
+    pub const fn method(self) -> &'static str {
+        match self {
+            Self::WebSocket | Self::AgentCard => "GET",
+            Self::Invocations | Self::Commands | Self::StopRuntimeSession => "POST",
+        }
+    }
+
+    /// The operation a path after the ARN names, if any.
+    ///
+    /// ```
+    /// # use agentcore_contract::endpoint::RuntimeOperation;
+    /// assert_eq!(RuntimeOperation::from_suffix("commands"), Some(RuntimeOperation::Commands));
+    /// assert_eq!(
+    ///     RuntimeOperation::from_suffix("invocations/.well-known/agent-card.json"),
+    ///     Some(RuntimeOperation::AgentCard)
+    /// );
+    /// assert_eq!(RuntimeOperation::from_suffix("nope"), None);
+    /// ```
+    pub fn from_suffix(suffix: &str) -> Option<Self> {
+        [
+            Self::Invocations,
+            Self::WebSocket,
+            Self::Commands,
+            Self::StopRuntimeSession,
+            Self::AgentCard,
+        ]
+        .into_iter()
+        .find(|operation| operation.suffix() == suffix)
     }
 
     /// The request path on the wire, with the ARN percent-encoded once.

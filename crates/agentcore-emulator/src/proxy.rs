@@ -130,6 +130,44 @@ pub(crate) async fn invoke(
     Ok(answer)
 }
 
+/// Fetches the agent's A2A agent card (`/.well-known/agent-card.json`); a failure is a
+/// `424 RuntimeClientError` as for invocations.
+pub(crate) async fn agent_card(
+    client: &AgentClient,
+    call: &Call<'_>,
+    headers: &HeaderMap,
+    timeout: Duration,
+) -> Result<Response<Body>, ServiceError> {
+    let agent = call.agent;
+    let mut request = Request::get(format!("{agent}/.well-known/agent-card.json"))
+        .body(Full::new(Bytes::new()))
+        .map_err(|err| ServiceError::internal(format!("bad agent URL {agent}: {err}")))?;
+    *request.headers_mut() = agent_headers(headers, call);
+    let response = match tokio::time::timeout(timeout, client.request(request)).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(err)) => {
+            return Err(ServiceError::runtime_client(format!(
+                "The runtime is not reachable: the agent at {agent} failed ({err})."
+            )));
+        }
+        Err(_) => {
+            return Err(ServiceError::runtime_client(format!(
+                "The runtime did not answer within {} seconds.",
+                timeout.as_secs()
+            )));
+        }
+    };
+    if !response.status().is_success() {
+        return Err(agent_failed(response.status()));
+    }
+    let (parts, body) = response.into_parts();
+    let mut answer = Response::new(body.map_err(Into::into).boxed_unsync());
+    if let Some(value) = parts.headers.get("content-type") {
+        answer.headers_mut().insert("content-type", value.clone());
+    }
+    Ok(answer)
+}
+
 /// Opens the agent's `/ws`, then accepts the caller's upgrade and proxies both ways. An
 /// agent that refuses the handshake is answered with its status.
 pub(crate) async fn websocket(

@@ -37,6 +37,7 @@ enum Operation {
     WebSocket,
     Commands,
     Stop,
+    AgentCard,
 }
 
 impl Operation {
@@ -47,6 +48,7 @@ impl Operation {
             Self::WebSocket => "InvokeAgentRuntimeWithWebSocketStream",
             Self::Commands => "InvokeAgentRuntimeCommand",
             Self::Stop => "StopRuntimeSession",
+            Self::AgentCard => "GetAgentCard",
         }
     }
 }
@@ -115,7 +117,7 @@ async fn route(
     let (arn, operation) = parse_path(&path)?;
     seen.operation = Some(operation);
     seen.runtime = Some(arn.as_str().to_owned());
-    let expected = if operation == Operation::WebSocket {
+    let expected = if matches!(operation, Operation::WebSocket | Operation::AgentCard) {
         Method::GET
     } else {
         Method::POST
@@ -220,6 +222,11 @@ async fn route(
             response
         }
         Operation::Stop => stop(state, &arn, session, &body).await?,
+        Operation::AgentCard => {
+            touch(state, &arn, session).await?;
+            let timeout = state.config.agent_timeout;
+            proxy::agent_card(&state.client, &call, &parts.headers, timeout).await?
+        }
     };
     if let Ok(value) = HeaderValue::from_str(session) {
         response.headers_mut().insert(headers::SESSION_ID, value);
@@ -306,14 +313,17 @@ fn find_runtime<'c>(config: &'c Config, arn: &RuntimeArn) -> Result<&'c Runtime,
 }
 
 fn parse_path(path: &str) -> Result<(RuntimeArn, Operation), ServiceError> {
+    use agentcore_contract::endpoint::RuntimeOperation;
     let unknown = || ServiceError::not_found(format!("no operation at {path}"));
     let rest = path.strip_prefix("/runtimes/").ok_or_else(unknown)?;
-    let (arn, operation) = rest.rsplit_once('/').ok_or_else(unknown)?;
-    let operation = match operation {
-        "invocations" => Operation::Invocations,
-        "ws" => Operation::WebSocket,
-        "commands" => Operation::Commands,
-        "stopruntimesession" => Operation::Stop,
+    // The ARN is one percent-encoded segment; the operation is what follows it.
+    let (arn, suffix) = rest.split_once('/').ok_or_else(unknown)?;
+    let operation = match RuntimeOperation::from_suffix(suffix).ok_or_else(unknown)? {
+        RuntimeOperation::Invocations => Operation::Invocations,
+        RuntimeOperation::WebSocket => Operation::WebSocket,
+        RuntimeOperation::Commands => Operation::Commands,
+        RuntimeOperation::StopRuntimeSession => Operation::Stop,
+        RuntimeOperation::AgentCard => Operation::AgentCard,
         _ => return Err(unknown()),
     };
     let arn = percent_decode_str(arn).decode_utf8_lossy();
