@@ -245,7 +245,7 @@ async fn ws(global: &Global, args: &Ws) -> Result<ExitCode, Failure> {
                         output::line(&String::from_utf8_lossy(&bytes)).map_err(io_failure)?;
                     }
                     Some(Ok(Message::Close(frame))) => {
-                        let code = frame.map_or(1005, |f| u16::from(f.code));
+                        let code = frame.map_or(1005, |f| f.code);
                         return if code == 1000 || code == 1005 {
                             Ok(ExitCode::SUCCESS)
                         } else {

@@ -74,7 +74,7 @@ pub enum Error {
     /// The WebSocket failed: connecting, the handshake (an HTTP refusal included), or a
     /// later read or write.
     #[error("WebSocket error")]
-    WebSocket(#[source] Box<tokio_tungstenite::tungstenite::Error>),
+    WebSocket(#[source] Source),
     /// A JSON message could not be encoded or decoded.
     #[error("JSON message error")]
     Json(#[from] serde_json::Error),
@@ -240,12 +240,6 @@ impl Error {
             Self::Transport(_) | Self::Timeout(_) => true,
             _ => false,
         }
-    }
-}
-
-impl From<tokio_tungstenite::tungstenite::Error> for Error {
-    fn from(e: tokio_tungstenite::tungstenite::Error) -> Self {
-        Self::WebSocket(Box::new(e))
     }
 }
 

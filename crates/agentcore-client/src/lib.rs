@@ -84,9 +84,9 @@ mod transport;
 mod ws;
 
 pub use agentcore_contract as contract;
+pub use agentcore_contract::ws::{CloseFrame, Message};
 pub use aws_credential_types::Credentials;
 pub use aws_smithy_async::time::{StaticTimeSource, TimeSource};
-pub use tokio_tungstenite::tungstenite::Message;
 
 pub use client::{RuntimeClient, RuntimeClientBuilder};
 pub use command::{CommandDecoder, CommandEvent, CommandStatus};

@@ -3,16 +3,17 @@
 
 use std::fmt;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
+use agentcore_contract::ws::{Message, wire};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use http::HeaderValue;
 use http::header::USER_AGENT;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use crate::client::RuntimeClient;
@@ -74,7 +75,7 @@ impl RuntimeClient {
             Auth::Bearer(token) => self.oauth_headers(session, token)?.into_http(),
             Auth::Presigned(presign) => {
                 let url = self.presigned_url_with(session, presign).await?;
-                let mut request = url.into_string().into_client_request()?;
+                let mut request = url.into_string().into_client_request().map_err(ws_error)?;
                 let user_agent = HeaderValue::from_static(USER_AGENT_VALUE);
                 request.headers_mut().insert(USER_AGENT, user_agent);
                 request
@@ -94,9 +95,14 @@ impl RuntimeClient {
                 let body = refused.body().as_deref().unwrap_or_default();
                 Err(service_error(refused.status(), refused.headers(), body))
             }
-            Err(err) => Err(err.into()),
+            Err(err) => Err(ws_error(err)),
         }
     }
+}
+
+/// tungstenite's error, behind the opaque source of [`Error::WebSocket`].
+pub(crate) fn ws_error(err: tungstenite::Error) -> Error {
+    Error::WebSocket(err.into())
 }
 
 /// An open WebSocket to a runtime session: a [`Stream`] of received messages and a
@@ -148,7 +154,7 @@ impl WebSocket {
                 Message::Text(text) => return Ok(Some(serde_json::from_str(&text)?)),
                 Message::Binary(bytes) => return Ok(Some(serde_json::from_slice(&bytes)?)),
                 Message::Close(_) => return Ok(None),
-                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
+                _ => {}
             }
         }
         Ok(None)
@@ -163,19 +169,7 @@ impl WebSocket {
     /// # Ok(()) }
     /// ```
     pub async fn close(&mut self) -> Result<(), Error> {
-        Ok(self.stream.close(None).await?)
-    }
-
-    /// The underlying `tokio-tungstenite` stream.
-    ///
-    /// ```no_run
-    /// # async fn example(mut ws: agentcore_client::WebSocket) -> Result<(), agentcore_client::Error> {
-    /// let stream = ws.into_inner();
-    /// println!("{:?}", stream.get_config());
-    /// # Ok(()) }
-    /// ```
-    pub fn into_inner(self) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
-        self.stream
+        self.stream.close(None).await.map_err(ws_error)
     }
 }
 
@@ -183,9 +177,16 @@ impl Stream for WebSocket {
     type Item = Result<Message, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.stream
-            .poll_next_unpin(cx)
-            .map(|item| item.map(|r| r.map_err(Error::from)))
+        loop {
+            return match ready!(self.stream.poll_next_unpin(cx)) {
+                Some(Ok(message)) => match wire::from_tungstenite(message) {
+                    Some(message) => Poll::Ready(Some(Ok(message))),
+                    None => continue, // a raw frame: never yielded by a read
+                },
+                Some(Err(err)) => Poll::Ready(Some(Err(ws_error(err)))),
+                None => Poll::Ready(None),
+            };
+        }
     }
 }
 
@@ -193,18 +194,20 @@ impl Sink<Message> for WebSocket {
     type Error = Error;
 
     fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.stream.poll_ready_unpin(cx).map_err(Error::from)
+        self.stream.poll_ready_unpin(cx).map_err(ws_error)
     }
 
     fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
-        self.stream.start_send_unpin(item).map_err(Error::from)
+        self.stream
+            .start_send_unpin(wire::to_tungstenite(item))
+            .map_err(ws_error)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.stream.poll_flush_unpin(cx).map_err(Error::from)
+        self.stream.poll_flush_unpin(cx).map_err(ws_error)
     }
 
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.stream.poll_close_unpin(cx).map_err(Error::from)
+        self.stream.poll_close_unpin(cx).map_err(ws_error)
     }
 }

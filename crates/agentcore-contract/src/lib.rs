@@ -34,6 +34,7 @@ pub mod ping;
 pub mod region;
 pub mod session;
 pub mod sse;
+pub mod ws;
 
 pub use arn::{InvalidArn, RuntimeArn};
 pub use ping::{InvalidPingStatus, PingStatus};

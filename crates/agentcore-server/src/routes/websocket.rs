@@ -17,9 +17,9 @@ use crate::log;
 use crate::response::{error_json, plain_text};
 use crate::slots::SharedLease;
 use crate::state::AppState;
-use crate::ws::message::CloseFrame;
 use crate::ws::socket::{Returned, code, finish_close};
 use crate::ws::upgrade::{Decision, WebSocketUpgrade, decide};
+use agentcore_contract::ws::CloseFrame;
 
 pub(super) async fn handle<B>(
     state: &Arc<AppState>,

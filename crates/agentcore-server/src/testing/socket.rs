@@ -8,7 +8,9 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite;
 
 use crate::error::BoxError;
-use crate::ws::message::Message;
+use agentcore_contract::ws::Message;
+
+use agentcore_contract::ws::wire;
 
 /// The client side of an in-process WebSocket.
 ///
@@ -51,7 +53,7 @@ impl TestWebSocket {
     /// # }
     /// ```
     pub async fn send(&mut self, message: Message) -> Result<(), BoxError> {
-        Ok(self.stream.send(message.into_tungstenite()).await?)
+        Ok(self.stream.send(wire::to_tungstenite(message)).await?)
     }
 
     /// Sends a value as a JSON text message.
@@ -104,7 +106,7 @@ impl TestWebSocket {
                     return Err(frame.map(|f| f.code.into()));
                 }
                 Ok(message @ (tungstenite::Message::Text(_) | tungstenite::Message::Binary(_))) => {
-                    return Message::from_tungstenite(message).ok_or(None);
+                    return wire::from_tungstenite(message).ok_or(None);
                 }
                 Ok(_) => continue,
                 Err(_) => return Err(None),

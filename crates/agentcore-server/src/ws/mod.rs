@@ -19,7 +19,6 @@
 //! | closing handshake | [`CLOSE_TIMEOUT`] | — |
 
 pub(crate) mod error;
-pub(crate) mod message;
 pub(crate) mod socket;
 pub(crate) mod upgrade;
 
@@ -31,7 +30,7 @@ pub use crate::config::{
     DEFAULT_WEBSOCKET_PING_INTERVAL as DEFAULT_PING_INTERVAL,
     DEFAULT_WEBSOCKET_READ_BUFFER_BYTES as DEFAULT_READ_BUFFER_BYTES,
 };
+pub use agentcore_contract::ws::{CloseFrame, Message};
 pub use error::WebSocketError;
-pub use message::{CloseFrame, Message, Utf8Bytes};
 pub use socket::{CLOSE_TIMEOUT, WebSocket};
 pub use upgrade::WebSocketUpgrade;

@@ -21,7 +21,9 @@ use tokio_util::sync::WaitForCancellationFutureOwned;
 use crate::config::WebSocketLimits;
 use crate::shutdown::Shutdown;
 use crate::ws::error::WebSocketError;
-use crate::ws::message::{CloseFrame, Message};
+use agentcore_contract::ws::{CloseFrame, Message};
+
+use agentcore_contract::ws::wire;
 
 /// How long a closing handshake waits for the peer's close frame.
 ///
@@ -195,7 +197,7 @@ impl WebSocket {
     /// ```
     pub async fn recv_json<T: DeserializeOwned>(&mut self) -> Result<Option<T>, WebSocketError> {
         let parsed = match self.recv().await? {
-            Some(Message::Text(text)) => serde_json::from_str(text.as_str()),
+            Some(Message::Text(text)) => serde_json::from_str(&text),
             Some(Message::Binary(bytes)) => serde_json::from_slice(&bytes),
             Some(_) | None => return Ok(None),
         };
@@ -475,7 +477,7 @@ impl Stream for WebSocket {
             match Pin::new(&mut *inner).poll_next(cx) {
                 Poll::Ready(Some(Ok(message))) => {
                     this.heard = Instant::now();
-                    match Message::from_tungstenite(message) {
+                    match wire::from_tungstenite(message) {
                         Some(message @ (Message::Text(_) | Message::Binary(_))) => {
                             return Poll::Ready(Some(Ok(message)));
                         }
@@ -547,7 +549,7 @@ impl Sink<Message> for WebSocket {
             this.closed = true;
         }
         Pin::new(inner)
-            .start_send(message.into_tungstenite())
+            .start_send(wire::to_tungstenite(message))
             .map_err(WebSocketError::from_tungstenite)
     }
 
@@ -597,7 +599,7 @@ pub(crate) async fn finish_close(
     use tungstenite::Error as E;
     let sent = match frame {
         Some(frame) => {
-            let close = Message::Close(Some(frame)).into_tungstenite();
+            let close = wire::to_tungstenite(Message::Close(Some(frame)));
             match inner.send(close).await {
                 Ok(()) | Err(E::ConnectionClosed | E::AlreadyClosed) => Ok(()),
                 Err(err) => Err(WebSocketError::from_tungstenite(err)),
