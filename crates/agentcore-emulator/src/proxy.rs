@@ -92,10 +92,32 @@ pub(crate) async fn invoke(
     body: Bytes,
     timeout: Duration,
 ) -> Result<Response<Body>, ServiceError> {
+    let request = Request::post(format!("{}/invocations", call.agent)).body(Full::new(body));
+    let response = send_to_agent(client, call, headers, request, timeout).await?;
+    let (parts, body) = response.into_parts();
+    let mut answer = Response::new(body.map_err(Into::into).boxed_unsync());
+    *answer.status_mut() = parts.status;
+    for name in ["content-type", "cache-control", headers::MCP_SESSION_ID] {
+        if let Some(value) = parts.headers.get(name) {
+            answer.headers_mut().insert(name, value.clone());
+        }
+    }
+    Ok(answer)
+}
+
+/// Sends `request` to the agent with the call's headers; the agent's 2xx answer, or the
+/// `424 RuntimeClientError` the service gives for a non-2xx answer, an agent that cannot
+/// be reached, or one that does not answer within `timeout` (each its own message).
+async fn send_to_agent(
+    client: &AgentClient,
+    call: &Call<'_>,
+    headers: &HeaderMap,
+    request: Result<Request<Full<Bytes>>, http::Error>,
+    timeout: Duration,
+) -> Result<Response<hyper::body::Incoming>, ServiceError> {
     let agent = call.agent;
-    let mut request = Request::post(format!("{agent}/invocations"))
-        .body(Full::new(body))
-        .map_err(|err| ServiceError::internal(format!("bad agent URL {agent}: {err}")))?;
+    let mut request =
+        request.map_err(|err| ServiceError::internal(format!("bad agent URL {agent}: {err}")))?;
     *request.headers_mut() = agent_headers(headers, call);
     let response = match tokio::time::timeout(timeout, client.request(request)).await {
         Ok(Ok(response)) => response,
@@ -119,15 +141,7 @@ pub(crate) async fn invoke(
     if !response.status().is_success() {
         return Err(agent_failed(response.status()));
     }
-    let (parts, body) = response.into_parts();
-    let mut answer = Response::new(body.map_err(Into::into).boxed_unsync());
-    *answer.status_mut() = parts.status;
-    for name in ["content-type", "cache-control", headers::MCP_SESSION_ID] {
-        if let Some(value) = parts.headers.get(name) {
-            answer.headers_mut().insert(name, value.clone());
-        }
-    }
-    Ok(answer)
+    Ok(response)
 }
 
 /// Fetches the agent's A2A agent card (`/.well-known/agent-card.json`); a failure is a
@@ -138,28 +152,9 @@ pub(crate) async fn agent_card(
     headers: &HeaderMap,
     timeout: Duration,
 ) -> Result<Response<Body>, ServiceError> {
-    let agent = call.agent;
-    let mut request = Request::get(format!("{agent}/.well-known/agent-card.json"))
-        .body(Full::new(Bytes::new()))
-        .map_err(|err| ServiceError::internal(format!("bad agent URL {agent}: {err}")))?;
-    *request.headers_mut() = agent_headers(headers, call);
-    let response = match tokio::time::timeout(timeout, client.request(request)).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(err)) => {
-            return Err(ServiceError::runtime_client(format!(
-                "The runtime is not reachable: the agent at {agent} failed ({err})."
-            )));
-        }
-        Err(_) => {
-            return Err(ServiceError::runtime_client(format!(
-                "The runtime did not answer within {} seconds.",
-                timeout.as_secs()
-            )));
-        }
-    };
-    if !response.status().is_success() {
-        return Err(agent_failed(response.status()));
-    }
+    let url = format!("{}/.well-known/agent-card.json", call.agent);
+    let request = Request::get(url).body(Full::new(Bytes::new()));
+    let response = send_to_agent(client, call, headers, request, timeout).await?;
     let (parts, body) = response.into_parts();
     let mut answer = Response::new(body.map_err(Into::into).boxed_unsync());
     if let Some(value) = parts.headers.get("content-type") {
