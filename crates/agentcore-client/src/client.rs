@@ -488,9 +488,18 @@ impl fmt::Debug for RuntimeClientBuilder {
     }
 }
 
-/// The standard AWS configuration, with a rustls (ring) HTTPS client for the credential
-/// providers that call AWS.
-async fn load_sdk_config() -> SdkConfig {
+/// The standard AWS configuration (region, credential chain), with a rustls (ring)
+/// HTTPS client for the credential providers that call AWS: what
+/// [`RuntimeClient::from_env`] and [`RuntimeClient::builder_from_env`] start from, for
+/// code that needs the same chain (the `agentcore` CLI reads its credentials with it).
+///
+/// ```no_run
+/// # async fn example() {
+/// let config = agentcore_client::load_sdk_config().await;
+/// println!("{:?}", config.region());
+/// # }
+/// ```
+pub async fn load_sdk_config() -> SdkConfig {
     let https = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(
             tls::rustls_provider::CryptoMode::Ring,

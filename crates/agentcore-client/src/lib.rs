@@ -88,7 +88,7 @@ pub use agentcore_contract::ws::{CloseFrame, Message};
 pub use aws_credential_types::Credentials;
 pub use aws_smithy_async::time::{StaticTimeSource, TimeSource};
 
-pub use client::{RuntimeClient, RuntimeClientBuilder};
+pub use client::{RuntimeClient, RuntimeClientBuilder, load_sdk_config};
 pub use command::{CommandDecoder, CommandEvent, CommandStatus};
 pub use commands::{CommandOutput, CommandStream};
 pub use error::Error;

@@ -5,9 +5,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
-use aws_smithy_http_client::tls;
 
 /// A secret string: `Debug` never shows it, and there is no `Display`.
 pub(crate) struct Secret(String);
@@ -49,7 +47,9 @@ const LOAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// loads them (`RuntimeClient::builder_from_env`); `None` when there are none.
 pub(crate) async fn aws_credentials() -> Option<AwsCredentials> {
     let load = async {
-        let provider = sdk_config().await.credentials_provider()?;
+        let provider = agentcore_client::load_sdk_config()
+            .await
+            .credentials_provider()?;
         provider.provide_credentials().await.ok()
     };
     let credentials = tokio::time::timeout(LOAD_TIMEOUT, load).await.ok()??;
@@ -59,20 +59,6 @@ pub(crate) async fn aws_credentials() -> Option<AwsCredentials> {
         session_token: credentials.session_token().map(|t| Secret(t.to_owned())),
         expiry: credentials.expiry(),
     })
-}
-
-/// The standard AWS configuration with a rustls (ring) HTTPS client for the providers
-/// that call AWS, as in `agentcore-client`.
-async fn sdk_config() -> SdkConfig {
-    let https = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .build_https();
-    aws_config::defaults(BehaviorVersion::latest())
-        .http_client(https)
-        .load()
-        .await
 }
 
 #[cfg(test)]
