@@ -1,82 +1,28 @@
 //! The real `agentcore` binary against the emulator in front of a real agent.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-use agentcore_emulator::{Emulator, RunningEmulator};
-use agentcore_server::{App, BoxError, IntoInvocationResponse, RequestContext, WebSocketUpgrade};
-use futures_util::StreamExt;
+use std::process::Output;
+
+use agentcore_testkit::{ACCESS_KEY, ARN, BEARER_TOKEN as TOKEN, REGION, SECRET_KEY, World};
 use serde_json::{Value, json};
 
-const ARN: &str = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/cli-agent";
-const TOKEN: &str = "cli-secret-token";
-const ACCESS_KEY: &str = "AKIDCLITEST";
-const SECRET_KEY: &str = "cli-secret-key";
 const SESSION: &str = "cli-session-0123456789abcdef0123456789";
 
-async fn agent() -> String {
-    let app = App::new()
-        .entrypoint(|payload: Value, ctx: RequestContext| async move {
-            if let Some(n) = payload["stream"].as_u64() {
-                let items = futures_util::stream::iter(0..n).map(|i| json!({ "i": i }));
-                return Ok::<_, BoxError>(items.into_invocation_response());
-            }
-            Ok(json!({ "echo": payload, "session": ctx.session_id }).into_invocation_response())
-        })
-        .websocket(
-            |upgrade: WebSocketUpgrade, _ctx: RequestContext| async move {
-                let mut socket = upgrade.accept().await?;
-                while let Some(message) = socket.recv_json::<Value>().await? {
-                    socket.send_json(&json!({ "echo": message })).await?;
-                }
-                Ok::<_, BoxError>(())
-            },
-        );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(app.serve(listener));
-    format!("http://{addr}")
-}
-
-async fn emulator() -> RunningEmulator {
-    Emulator::builder()
-        .runtime(ARN, &agent().await)
-        .unwrap()
-        .bearer_token(TOKEN)
-        .credentials(ACCESS_KEY, SECRET_KEY, None)
-        .build()
-        .start("127.0.0.1:0")
-        .await
-        .unwrap()
-}
-
 /// Runs `agentcore` with these arguments and stdin, in a clean AWS environment whose
-/// only credentials are the emulator's.
-async fn agentcore(emulator: &RunningEmulator, args: &[&str], stdin: &str) -> Output {
+/// only credentials are the emulator's long-term ones.
+async fn agentcore(world: &World, args: &[&str], stdin: &str) -> Output {
     let home = std::env::temp_dir().join(format!("agentcore-cli-home-{}", std::process::id()));
     std::fs::create_dir_all(&home).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agentcore"))
+    let mut command = common::agentcore(&home);
+    command
         .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &home)
-        .env("AGENTCORE_ENDPOINT", emulator.url())
+        .env("AGENTCORE_ENDPOINT", world.url())
         .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
         .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-        .env("AWS_REGION", "us-west-2")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .env("AWS_REGION", REGION);
+    let stdin = stdin.to_owned();
+    tokio::task::spawn_blocking(move || common::run(&mut command, &stdin))
         .await
         .unwrap()
 }
@@ -91,7 +37,7 @@ fn stderr(output: &Output) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invoke_from_argument_file_and_stdin_in_both_auth_modes() {
-    let emulator = emulator().await;
+    let emulator = World::start().await;
     let file =
         std::env::temp_dir().join(format!("agentcore-cli-payload-{}.json", std::process::id()));
     std::fs::write(&file, r#"{"from":"file"}"#).unwrap();
@@ -114,7 +60,8 @@ async fn invoke_from_argument_file_and_stdin_in_both_auth_modes() {
             assert!(output.status.success(), "{args:?}: {}", stderr(&output));
             // Piped: the body exactly as the agent sent it.
             let body: Value = serde_json::from_str(&stdout(&output)).unwrap();
-            assert_eq!(body, json!({ "echo": expected, "session": SESSION }));
+            assert_eq!(body["echo"], expected, "{body}");
+            assert_eq!(body["session"], SESSION, "{body}");
         }
     }
     let _ = std::fs::remove_file(file);
@@ -122,7 +69,7 @@ async fn invoke_from_argument_file_and_stdin_in_both_auth_modes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invoke_stream_prints_each_event() {
-    let emulator = emulator().await;
+    let emulator = World::start().await;
     let output = agentcore(
         &emulator,
         &[
@@ -142,7 +89,7 @@ async fn invoke_stream_prints_each_event() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_streams_output_and_exits_with_the_commands_code() {
-    let emulator = emulator().await;
+    let emulator = World::start().await;
     let ok = agentcore(
         &emulator,
         &["exec", ARN, "echo out; echo err >&2", "--bearer", TOKEN],
@@ -170,7 +117,7 @@ async fn exec_streams_output_and_exits_with_the_commands_code() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_a_session_then_it_is_gone() {
-    let emulator = emulator().await;
+    let emulator = World::start().await;
     let invoke = agentcore(
         &emulator,
         &["invoke", ARN, "{}", "--session-id", SESSION],
@@ -187,7 +134,7 @@ async fn stop_a_session_then_it_is_gone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn presign_prints_a_url_the_data_plane_accepts() {
-    let emulator = emulator().await;
+    let emulator = World::start().await;
     let output = agentcore(
         &emulator,
         &["presign", ARN, "--expires", "60", "--param", "tenant=acme"],
@@ -219,23 +166,23 @@ async fn presign_prints_a_url_the_data_plane_accepts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ws_sends_stdin_lines_and_prints_messages() {
-    let emulator = emulator().await;
+    let emulator = World::start().await;
     for extra in [vec![], vec!["--presigned"], vec!["--bearer", TOKEN]] {
         let mut args = vec!["ws", ARN];
         args.extend(&extra);
         let output = agentcore(&emulator, &args, "{\"n\":1}\n{\"n\":2}\n").await;
         assert!(output.status.success(), "{extra:?}: {}", stderr(&output));
-        assert_eq!(
-            stdout(&output),
-            "{\"echo\":{\"n\":1}}\n{\"echo\":{\"n\":2}}\n",
-            "{extra:?}"
-        );
+        let echoed: Vec<Value> = stdout(&output)
+            .lines()
+            .map(|line| serde_json::from_str::<Value>(line).unwrap()["echo"].clone())
+            .collect();
+        assert_eq!(echoed, [json!({"n": 1}), json!({"n": 2})], "{extra:?}");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_auth_and_bad_usage_have_their_own_exit_codes_and_no_secrets() {
-    let emulator = emulator().await;
+    let emulator = World::start().await;
     let refused = agentcore(
         &emulator,
         &["invoke", ARN, "{}", "--bearer", "wrong-secret-value"],
@@ -254,7 +201,7 @@ async fn refused_auth_and_bad_usage_have_their_own_exit_codes_and_no_secrets() {
     assert_eq!(bad_json.status.code(), Some(2));
     let unknown = agentcore(
         &emulator,
-        &["invoke", &ARN.replace("cli-agent", "other"), "{}"],
+        &["invoke", &ARN.replace("testkit-agent", "other"), "{}"],
         "",
     )
     .await;

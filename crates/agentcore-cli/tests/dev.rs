@@ -3,13 +3,14 @@
 //! grandchild, as the binary is under `cargo run`), real signals and, with tmux, a real
 //! terminal.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use agentcore_server::{App, BoxError, WebSocketUpgrade};
 use serde_json::{Value, json};
 
 /// The child agent's pid file (each start appends its pid); set only for the child.
@@ -31,32 +32,13 @@ fn child_agent() {
         .unwrap();
     writeln!(file, "{}", std::process::id()).unwrap();
     drop(file);
-    let app = App::new()
-        .entrypoint(|payload: Value| async move {
-            Ok::<_, BoxError>(json!({ "echo": payload, "pid": std::process::id() }))
-        })
-        .websocket(|upgrade: WebSocketUpgrade, _ctx| async move {
-            let mut socket = upgrade.accept().await?;
-            while let Some(message) = socket.recv().await? {
-                socket.send(message).await?;
-            }
-            Ok::<_, BoxError>(())
-        });
     // `App::run` listens on PORT, which `dev` sets.
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    if let Err(err) = runtime.block_on(app.run()) {
+    if let Err(err) = runtime.block_on(agentcore_testkit::agent().run()) {
         eprintln!("Error: {err:?}");
         std::process::exit(1);
     }
     std::process::exit(0);
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A fresh folder for one test's files.
@@ -86,15 +68,6 @@ fn agent_command() -> Vec<String> {
     .to_vec()
 }
 
-/// A clean environment: no AWS configuration but what a test adds.
-fn clean_env(command: &mut Command, home: &Path) {
-    command
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-}
-
 /// `agentcore dev` running, its stdout and stderr lines collected.
 struct Dev {
     child: Child,
@@ -108,14 +81,13 @@ impl Dev {
     fn start(name: &str, aws: bool) -> Self {
         let home = scratch(name);
         let pids = home.join("pids");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_agentcore"));
-        clean_env(&mut command, &home);
+        let mut command = common::agentcore(&home);
         if aws {
             command
                 .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
                 .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
         }
-        let port = free_port().to_string();
+        let port = agentcore_testkit::free_port().to_string();
         let mut child = command
             .args([
                 "dev",
@@ -275,23 +247,9 @@ fn group_alive(pgid: u32) -> bool {
 
 /// `agentcore` with only these variables (and PATH, HOME), and stdin.
 fn agentcore(vars: &[(String, String)], args: &[&str], stdin: &str, home: &Path) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_agentcore"));
-    clean_env(&mut command, home);
-    let mut child = command
-        .envs(vars.iter().map(|(k, v)| (k, v)))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    let mut command = common::agentcore(home);
+    command.envs(vars.iter().map(|(k, v)| (k, v))).args(args);
+    common::run(&mut command, stdin)
 }
 
 /// `agentcore invoke PAYLOAD` with these variables: the answer, or a panic.
@@ -313,7 +271,11 @@ fn dev_serves_the_agent_restarts_it_when_it_exits_and_stops_on_sigterm() {
 
     // From "another terminal": the exports and no flags, with the bearer token...
     let answer = invoke(&exports, r#"{"n":1}"#, &home);
-    assert_eq!(answer, json!({ "echo": { "n": 1 }, "pid": first }));
+    assert_eq!(
+        (&answer["echo"], &answer["pid"]),
+        (&json!({ "n": 1 }), &json!(first)),
+        "{answer}"
+    );
     // ... or SigV4 with the caller's AWS credentials, which `dev` accepts too.
     let mut sigv4: Vec<_> = exports
         .iter()
@@ -369,9 +331,8 @@ fn sigint_stops_dev_and_the_agents_group() {
 #[test]
 fn an_agent_that_exits_before_answering_ping_is_an_error() {
     let home = scratch("broken");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_agentcore"));
-    clean_env(&mut command, &home);
-    let port = free_port().to_string();
+    let mut command = common::agentcore(&home);
+    let port = agentcore_testkit::free_port().to_string();
     let output = command
         .args(["dev", "--listen", "127.0.0.1:0", "--agent-port", &port])
         .args(["--", "sh", "-c", "echo cannot start >&2; exit 3"])
@@ -476,7 +437,7 @@ fn ctrl_r_restarts_and_ctrl_c_stops_in_a_real_terminal() {
         "--listen".to_owned(),
         "127.0.0.1:0".to_owned(),
         "--agent-port".to_owned(),
-        free_port().to_string(),
+        agentcore_testkit::free_port().to_string(),
         "--".to_owned(),
     ];
     dev.extend(agent_command());

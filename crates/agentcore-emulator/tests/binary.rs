@@ -5,23 +5,13 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use agentcore_server::App;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use serde_json::Value;
 
 const ARN: &str = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/logged";
 const TOKEN: &str = "a-secret-token-0123456789";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 async fn post(url: &str, token: &str) -> u16 {
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
@@ -39,13 +29,9 @@ async fn post(url: &str, token: &str) -> u16 {
 
 #[tokio::test]
 async fn secrets_come_from_the_environment_and_calls_and_refusals_are_logged_without_them() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let agent = format!("http://{}", listener.local_addr().unwrap());
-    let app =
-        App::new().entrypoint(|p: Value| async move { Ok::<_, agentcore_server::BoxError>(p) });
-    tokio::spawn(app.serve(listener));
-
-    let port = free_port();
+    let agent = agentcore_testkit::Agent::start().await;
+    let agent = agent.url();
+    let port = agentcore_testkit::free_port();
     let mut emulator = Command::new(env!("CARGO_BIN_EXE_agentcore-emulator"))
         .args([
             "--listen",

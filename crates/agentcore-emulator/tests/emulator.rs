@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use agentcore_emulator::{Emulator, RunningEmulator};
-use agentcore_server::{App, BoxError, RequestContext, WebSocketUpgrade};
+use agentcore_testkit::{ARN, BEARER_TOKEN, JWT_SECRET, World};
 use aws_smithy_eventstream::frame::read_message_from;
 use bytes::{Buf, Bytes};
 use futures_util::{SinkExt, StreamExt};
@@ -15,82 +15,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-const ARN: &str = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/emulated-agent";
-const TOKEN: &str = "local-token";
 const SESSION: &str = "emulator-session-0123456789abcdef01234";
-
-/// How many invocations the agents of this test binary handled.
-static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-async fn agent() -> String {
-    let app = App::new()
-        .entrypoint(|payload: Value, ctx: RequestContext| async move {
-            use agentcore_server::IntoInvocationResponse;
-            CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            if payload["fail"] == true {
-                return Err("the agent failed".into());
-            }
-            if let Some(ms) = payload["sleep_ms"].as_u64() {
-                tokio::time::sleep(Duration::from_millis(ms)).await;
-            }
-            if let Some(n) = payload["stream"].as_u64() {
-                let items = futures_util::stream::iter(0..n).then(|i| async move {
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                    json!({ "i": i })
-                });
-                return Ok::<_, BoxError>(items.into_invocation_response());
-            }
-            Ok(json!({
-                "echo": payload,
-                "session": ctx.session_id,
-                "request_id": ctx.request_id,
-                "headers": ctx.request_headers,
-            })
-            .into_invocation_response())
-        })
-        .websocket(
-            |upgrade: WebSocketUpgrade, ctx: RequestContext| async move {
-                let mut socket = upgrade.accept().await?;
-                while let Some(message) = socket.recv_json::<Value>().await? {
-                    if message == json!("fail") {
-                        return Err::<(), BoxError>("agent failed".into());
-                    }
-                    if message == json!("bye") {
-                        return Ok(());
-                    }
-                    socket
-                        .send_json(&json!({ "echo": message, "session": ctx.session_id }))
-                        .await?;
-                }
-                Ok(())
-            },
-        );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(app.serve(listener));
-    format!("http://{addr}")
-}
-
-async fn emulator() -> RunningEmulator {
-    emulator_with(|builder| builder).await
-}
-
-async fn emulator_with(
-    configure: impl FnOnce(agentcore_emulator::EmulatorBuilder) -> agentcore_emulator::EmulatorBuilder,
-) -> RunningEmulator {
-    let agent = agent().await;
-    let builder = Emulator::builder()
-        .runtime_with_qualifiers(ARN, &agent, &["prod"])
-        .unwrap()
-        .bearer_token(TOKEN)
-        .jwt_hs256_secret(b"jwt-secret".to_vec())
-        .session_idle_timeout(Duration::from_secs(60));
-    configure(builder)
-        .build()
-        .start("127.0.0.1:0")
-        .await
-        .unwrap()
-}
 
 fn path(operation: &str) -> String {
     let arn = agentcore_contract::RuntimeArn::new(ARN).unwrap();
@@ -139,15 +64,16 @@ async fn post(
 }
 
 fn bearer() -> (&'static str, String) {
-    ("authorization", format!("Bearer {TOKEN}"))
+    ("authorization", format!("Bearer {BEARER_TOKEN}"))
 }
 
 #[tokio::test]
 async fn invocations_are_forwarded_with_the_session() {
-    let emulator = emulator().await;
+    let world = World::start().await;
+    let emulator = world.emulator();
     let auth = bearer();
     let reply = post(
-        &emulator,
+        emulator,
         &format!("{}?qualifier=prod", path("invocations")),
         &[
             (auth.0, &auth.1),
@@ -180,7 +106,7 @@ async fn invocations_are_forwarded_with_the_session() {
     assert!(json["headers"].get("Authorization").is_none(), "{json}");
 
     // No session id: one is generated and echoed.
-    let reply = post(&emulator, &path("invocations"), &[(auth.0, &auth.1)], "{}").await;
+    let reply = post(emulator, &path("invocations"), &[(auth.0, &auth.1)], "{}").await;
     let generated = reply.headers["x-amzn-bedrock-agentcore-runtime-session-id"]
         .to_str()
         .unwrap()
@@ -191,11 +117,14 @@ async fn invocations_are_forwarded_with_the_session() {
 
 #[tokio::test]
 async fn sse_streams_through_as_it_is_produced() {
-    let emulator = emulator().await;
+    let world = World::start().await;
+    let emulator = world.emulator();
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let request = http::Request::post(format!("{}{}", emulator.url(), path("invocations")))
-        .header("authorization", format!("Bearer {TOKEN}"))
-        .body(Full::new(Bytes::from_static(br#"{"stream":5}"#)))
+        .header("authorization", format!("Bearer {BEARER_TOKEN}"))
+        .body(Full::new(Bytes::from_static(
+            br#"{"stream":5,"interval_ms":20}"#,
+        )))
         .unwrap();
     let response = client.request(request).await.unwrap();
     assert_eq!(response.headers()["content-type"], "text/event-stream");
@@ -233,7 +162,8 @@ type Case = (
 
 #[tokio::test]
 async fn auth_arn_qualifier_and_session_checks() {
-    let emulator = emulator().await;
+    let world = World::start().await;
+    let emulator = world.emulator();
     let auth = bearer();
     let cases: Vec<Case> = vec![
         (
@@ -249,7 +179,7 @@ async fn auth_arn_qualifier_and_session_checks() {
             "AccessDeniedException",
         ),
         (
-            path("invocations").replace("emulated-agent", "other-agent"),
+            path("invocations").replace("testkit-agent", "other-agent"),
             vec![(auth.0, auth.1.clone())],
             StatusCode::NOT_FOUND,
             "ResourceNotFoundException",
@@ -281,7 +211,7 @@ async fn auth_arn_qualifier_and_session_checks() {
     ];
     for (target, headers, status, kind) in cases {
         let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
-        let reply = post(&emulator, &target, &headers, "{}").await;
+        let reply = post(emulator, &target, &headers, "{}").await;
         assert_eq!(reply.status, status, "{target} {headers:?}");
         assert!(
             reply.headers["x-amzn-errortype"]
@@ -298,10 +228,10 @@ async fn auth_arn_qualifier_and_session_checks() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let valid = agentcore_emulator::sign_hs256(&json!({ "exp": now + 60 }), b"jwt-secret");
-    let expired = agentcore_emulator::sign_hs256(&json!({ "exp": now - 1 }), b"jwt-secret");
+    let valid = agentcore_emulator::sign_hs256(&json!({ "exp": now + 60 }), JWT_SECRET);
+    let expired = agentcore_emulator::sign_hs256(&json!({ "exp": now - 1 }), JWT_SECRET);
     let ok = post(
-        &emulator,
+        emulator,
         &path("invocations"),
         &[("authorization", &format!("Bearer {valid}"))],
         "{}",
@@ -309,7 +239,7 @@ async fn auth_arn_qualifier_and_session_checks() {
     .await;
     assert_eq!(ok.status, StatusCode::OK);
     let refused = post(
-        &emulator,
+        emulator,
         &path("invocations"),
         &[("authorization", &format!("Bearer {expired}"))],
         "{}",
@@ -330,7 +260,8 @@ fn decode_events(mut body: Bytes) -> Vec<Value> {
 
 #[tokio::test]
 async fn commands_stream_output_exit_codes_and_timeouts() {
-    let emulator = emulator().await;
+    let world = World::start().await;
+    let emulator = world.emulator();
     let auth = bearer();
     let headers = [
         (auth.0, auth.1.as_str()),
@@ -340,7 +271,7 @@ async fn commands_stream_output_exit_codes_and_timeouts() {
         |command: &str, timeout: u64| json!({ "command": command, "timeout": timeout }).to_string();
 
     let reply = post(
-        &emulator,
+        emulator,
         &path("commands"),
         &headers,
         &run("echo out; echo err >&2; pwd > where; exit 3", 10),
@@ -367,13 +298,7 @@ async fn commands_stream_output_exit_codes_and_timeouts() {
     assert_eq!((stdout.as_str(), stderr.as_str()), ("out\n", "err\n"));
 
     // The session keeps its directory across commands.
-    let reply = post(
-        &emulator,
-        &path("commands"),
-        &headers,
-        &run("cat where", 10),
-    )
-    .await;
+    let reply = post(emulator, &path("commands"), &headers, &run("cat where", 10)).await;
     let events = decode_events(reply.body);
     let dir: String = events
         .iter()
@@ -382,7 +307,7 @@ async fn commands_stream_output_exit_codes_and_timeouts() {
     assert!(dir.contains("agentcore-emulator"), "{dir}");
 
     let reply = post(
-        &emulator,
+        emulator,
         &path("commands"),
         &headers,
         &run("echo started; sleep 5", 1),
@@ -399,41 +324,42 @@ async fn commands_stream_output_exit_codes_and_timeouts() {
             .any(|e| e["contentDelta"]["stdout"] == "started\n")
     );
 
-    let reply = post(&emulator, &path("commands"), &headers, r#"{"command":""}"#).await;
+    let reply = post(emulator, &path("commands"), &headers, r#"{"command":""}"#).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
 async fn stopping_sessions_is_idempotent_per_client_token() {
-    let emulator = emulator().await;
+    let world = World::start().await;
+    let emulator = world.emulator();
     let auth = bearer();
     let headers = [
         (auth.0, auth.1.as_str()),
         ("x-amzn-bedrock-agentcore-runtime-session-id", SESSION),
     ];
-    post(&emulator, &path("invocations"), &headers, "{}").await;
+    post(emulator, &path("invocations"), &headers, "{}").await;
     let token = r#"{"clientToken":"client-token-0000000000000000000000000001"}"#;
-    let reply = post(&emulator, &path("stopruntimesession"), &headers, token).await;
+    let reply = post(emulator, &path("stopruntimesession"), &headers, token).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(
         reply.headers["x-amzn-bedrock-agentcore-runtime-session-id"],
         SESSION
     );
     assert_eq!(
-        post(&emulator, &path("stopruntimesession"), &headers, token)
+        post(emulator, &path("stopruntimesession"), &headers, token)
             .await
             .status,
         StatusCode::OK
     );
     let other = r#"{"clientToken":"client-token-0000000000000000000000000002"}"#;
     assert_eq!(
-        post(&emulator, &path("stopruntimesession"), &headers, other)
+        post(emulator, &path("stopruntimesession"), &headers, other)
             .await
             .status,
         StatusCode::NOT_FOUND
     );
     let no_session = post(
-        &emulator,
+        emulator,
         &path("stopruntimesession"),
         &[(auth.0, &auth.1)],
         token,
@@ -444,13 +370,15 @@ async fn stopping_sessions_is_idempotent_per_client_token() {
 
 #[tokio::test]
 async fn websockets_are_proxied_with_their_close_codes() {
-    let emulator = emulator().await;
+    let world = World::start().await;
+    let emulator = world.emulator();
     let url = format!("{}{}", emulator.url().replace("http", "ws"), path("ws"));
     for (last, code) in [(json!("bye"), 1000u16), (json!("fail"), 1011)] {
         let mut request = url.as_str().into_client_request().unwrap();
-        request
-            .headers_mut()
-            .insert("authorization", format!("Bearer {TOKEN}").parse().unwrap());
+        request.headers_mut().insert(
+            "authorization",
+            format!("Bearer {BEARER_TOKEN}").parse().unwrap(),
+        );
         request.headers_mut().insert(
             "x-amzn-bedrock-agentcore-runtime-session-id",
             SESSION.parse().unwrap(),
@@ -486,22 +414,24 @@ async fn websockets_are_proxied_with_their_close_codes() {
 
 #[tokio::test]
 async fn authorization_reaches_the_agent_only_when_the_allowlist_names_it() {
-    let emulator = emulator_with(|builder| builder.forward_header("Authorization")).await;
+    let world = World::start_with(|builder| builder.forward_header("Authorization")).await;
+    let emulator = world.emulator();
     let auth = bearer();
-    let reply = post(&emulator, &path("invocations"), &[(auth.0, &auth.1)], "{}").await;
+    let reply = post(emulator, &path("invocations"), &[(auth.0, &auth.1)], "{}").await;
     assert_eq!(
         reply.json()["headers"]["Authorization"],
-        format!("Bearer {TOKEN}")
+        format!("Bearer {BEARER_TOKEN}")
     );
 }
 
 #[tokio::test]
 async fn an_agent_failure_is_a_424_runtime_client_error() {
-    let emulator = emulator().await;
+    let world = World::start().await;
+    let emulator = world.emulator();
     let auth = bearer();
-    let before = CALLS.load(std::sync::atomic::Ordering::SeqCst);
+    let before = world.agent().calls();
     let reply = post(
-        &emulator,
+        emulator,
         &path("invocations"),
         &[(auth.0, &auth.1)],
         r#"{"fail":true}"#,
@@ -514,7 +444,7 @@ async fn an_agent_failure_is_a_424_runtime_client_error() {
         json!({ "message": "Received error (500) from runtime. Please check your CloudWatch logs for more information." })
     );
     assert_eq!(reply.headers["x-amzn-requestid"].len(), 36);
-    assert!(CALLS.load(std::sync::atomic::Ordering::SeqCst) > before);
+    assert!(world.agent().calls() > before);
 }
 
 #[tokio::test]
@@ -526,7 +456,7 @@ async fn an_unreachable_or_slow_agent_is_a_424_with_its_own_message() {
     let unreachable = Emulator::builder()
         .runtime(ARN, &format!("http://{closed}"))
         .unwrap()
-        .bearer_token(TOKEN)
+        .bearer_token(BEARER_TOKEN)
         .build()
         .start("127.0.0.1:0")
         .await
@@ -544,9 +474,11 @@ async fn an_unreachable_or_slow_agent_is_a_424_with_its_own_message() {
     let refused = reply.json()["message"].as_str().unwrap().to_owned();
     assert!(refused.contains("not reachable"), "{refused}");
 
-    let slow = emulator_with(|builder| builder.agent_timeout(Duration::from_millis(300))).await;
+    let world =
+        World::start_with(|builder| builder.agent_timeout(Duration::from_millis(300))).await;
+    let slow = world.emulator();
     let reply = post(
-        &slow,
+        slow,
         &path("invocations"),
         &[(auth.0, &auth.1)],
         r#"{"sleep_ms":2000}"#,
@@ -561,7 +493,8 @@ async fn an_unreachable_or_slow_agent_is_a_424_with_its_own_message() {
 #[tokio::test]
 async fn unauthenticated_requests_are_refused_before_their_body_is_read() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let emulator = emulator().await;
+    let world = World::start().await;
+    let emulator = world.emulator();
     for auth in ["", "authorization: Bearer wrong-token\r\n"] {
         let mut socket = tokio::net::TcpStream::connect(emulator.addr())
             .await
@@ -589,12 +522,13 @@ async fn unauthenticated_requests_are_refused_before_their_body_is_read() {
 #[tokio::test]
 async fn slow_heads_are_cut_and_connections_beyond_the_limit_wait() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let emulator = emulator_with(|builder| {
+    let world = World::start_with(|builder| {
         builder
             .header_read_timeout(Duration::from_millis(300))
             .max_connections(2)
     })
     .await;
+    let emulator = world.emulator();
     let started = tokio::time::Instant::now();
     let mut slow = tokio::net::TcpStream::connect(emulator.addr())
         .await
@@ -611,7 +545,7 @@ async fn slow_heads_are_cut_and_connections_beyond_the_limit_wait() {
         .await
         .unwrap();
     third
-        .write_all(format!("POST {} HTTP/1.1\r\nhost: t\r\nauthorization: Bearer {TOKEN}\r\ncontent-length: 2\r\n\r\n{{}}", path("invocations")).as_bytes())
+        .write_all(format!("POST {} HTTP/1.1\r\nhost: t\r\nauthorization: Bearer {BEARER_TOKEN}\r\ncontent-length: 2\r\n\r\n{{}}", path("invocations")).as_bytes())
         .await
         .unwrap();
     let mut buf = [0u8; 64];

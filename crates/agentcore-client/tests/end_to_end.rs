@@ -1,79 +1,40 @@
-//! Every HTTP operation in both auth modes, end to end: the client against the emulator
-//! (whose SigV4 verifier was written from the specification, not with aws-sigv4) in
-//! front of a real agent (agentcore-server).
+//! Every operation in each of its auth modes, end to end over real sockets: the client
+//! against the emulator (whose SigV4 verifier was written from the specification, not
+//! with aws-sigv4) in front of a real agent (the testkit's, on agentcore-server).
 
 use std::time::{Duration, SystemTime};
 
-use agentcore_client::contract::SessionId;
 use agentcore_client::{
-    Auth, CommandEvent, CommandStatus, Credentials, Error, Payload, Presign, RetryPolicy,
-    RuntimeClient, RuntimeSession, StaticTimeSource,
+    Auth, CommandEvent, CommandStatus, Error, Payload, Presign, RetryPolicy, RuntimeClient,
+    RuntimeSession, StaticTimeSource,
 };
-use agentcore_emulator::{Emulator, RunningEmulator};
-use agentcore_server::{App, BoxError, IntoInvocationResponse, RequestContext};
+use agentcore_testkit::{
+    ARN, BEARER_TOKEN, SESSION_TOKEN, TEMP_SECRET_KEY, World, temporary_credentials,
+};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
-const ARN: &str = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/client-agent";
-const BEARER: &str = "local-bearer-token";
-const ACCESS_KEY: &str = "ASIALOCALEXAMPLE";
-const SECRET: &str = "local/secret+key";
-const SESSION_TOKEN: &str = "local-session-token//+=";
-
-/// The agent: `{"stream": n, "fail_after": k}` streams `{"i": ..}` (failing at `k`),
-/// anything else is echoed with the session id and the user id header.
-async fn agent() -> String {
-    let app = App::new().entrypoint(|payload: Value, ctx: RequestContext| async move {
-        if let Some(n) = payload["stream"].as_u64() {
-            let fail_after = payload["fail_after"].as_u64();
-            let items = futures_util::stream::iter(0..n).map(move |i| match fail_after {
-                Some(k) if i == k => Err::<Value, BoxError>("stream failed".into()),
-                _ => Ok(json!({ "i": i })),
-            });
-            return Ok::<_, BoxError>(items.into_invocation_response());
-        }
-        Ok(json!({"echo": payload, "session": ctx.session_id}).into_invocation_response())
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(app.serve(listener));
-    format!("http://{addr}")
-}
-
-async fn emulator() -> RunningEmulator {
-    Emulator::builder()
-        .runtime(ARN, &agent().await)
-        .unwrap()
-        .bearer_token(BEARER)
-        .credentials(ACCESS_KEY, SECRET, Some(SESSION_TOKEN))
-        .build()
-        .start("127.0.0.1:0")
-        .await
-        .unwrap()
-}
-
-fn client(running: &RunningEmulator, secret: &str) -> RuntimeClient {
-    let credentials = Credentials::new(ACCESS_KEY, secret, Some(SESSION_TOKEN.into()), None, "t");
-    RuntimeClient::builder()
-        .endpoint(running.url())
-        .credentials_provider(credentials)
+/// A client of the emulator whose temporary credentials carry this secret key.
+fn client(world: &World, secret: &str) -> RuntimeClient {
+    world
+        .client_builder()
+        .credentials_provider(temporary_credentials(secret))
         .build()
         .unwrap()
 }
 
 fn session() -> RuntimeSession {
-    let id: SessionId = "client-test-session-000000000000000000001".parse().unwrap();
-    RuntimeSession::new(ARN.parse().unwrap()).with_session_id(id)
+    agentcore_testkit::session_with_id("client-test-session-000000000000000000001")
 }
 
 fn both_auths() -> [Auth; 2] {
-    [Auth::SigV4, Auth::Bearer(BEARER.into())]
+    [Auth::SigV4, Auth::Bearer(BEARER_TOKEN.into())]
 }
 
 #[tokio::test]
 async fn invoke_json_in_both_auth_modes() {
-    let running = emulator().await;
-    let client = client(&running, SECRET);
+    let running = World::start().await;
+    let client = client(&running, TEMP_SECRET_KEY);
     let session = session();
     for auth in both_auths() {
         let answer = client
@@ -112,8 +73,8 @@ async fn invoke_json_in_both_auth_modes() {
 
 #[tokio::test]
 async fn invoke_sse_collected_and_streamed_in_both_auth_modes() {
-    let running = emulator().await;
-    let client = client(&running, SECRET);
+    let running = World::start().await;
+    let client = client(&running, TEMP_SECRET_KEY);
     let session = session();
     for auth in both_auths() {
         let answer = client
@@ -146,7 +107,7 @@ async fn invoke_sse_collected_and_streamed_in_both_auth_modes() {
         }
         assert_eq!(data, [r#"{"i":0}"#, r#"{"i":1}"#, r#"{"i":2}"#]);
 
-        let payload = json!({"stream": 3, "fail_after": 1});
+        let payload = json!({"stream": 3, "fail_at": 1});
         let mut stream = client
             .invoke_stream(&session)
             .auth(auth.clone())
@@ -166,15 +127,15 @@ async fn invoke_sse_collected_and_streamed_in_both_auth_modes() {
 
 #[tokio::test]
 async fn commands_in_both_auth_modes() {
-    let running = emulator().await;
-    let client = client(&running, SECRET);
+    let running = World::start().await;
+    let client = client(&running, TEMP_SECRET_KEY);
     let session = session();
     // A command's collected output is bounded: 4096 bytes pass, 4097 do not.
     for (bytes, fits) in [(4096, true), (4097, false)] {
         let script = format!("head -c {bytes} /dev/zero | tr '\\0' x");
         let output = client
             .execute_command(&session, script)
-            .bearer(BEARER)
+            .bearer(BEARER_TOKEN)
             .max_response_bytes(4096)
             .send()
             .await;
@@ -234,8 +195,8 @@ async fn commands_in_both_auth_modes() {
 
 #[tokio::test]
 async fn stop_session_in_both_auth_modes() {
-    let running = emulator().await;
-    let client = client(&running, SECRET);
+    let running = World::start().await;
+    let client = client(&running, TEMP_SECRET_KEY);
     for auth in both_auths() {
         let generated = RuntimeSession::new(ARN.parse().unwrap());
         client
@@ -283,10 +244,10 @@ async fn stop_session_in_both_auth_modes() {
 
 #[tokio::test]
 async fn refused_auth_is_a_typed_service_error() {
-    let running = emulator().await;
+    let running = World::start().await;
     let session = session();
     let wrong_token = Auth::Bearer("wrong-token".into());
-    let e = client(&running, SECRET)
+    let e = client(&running, TEMP_SECRET_KEY)
         .invoke(&session)
         .auth(wrong_token.clone())
         .payload(json!({}))
@@ -310,15 +271,8 @@ async fn refused_auth_is_a_typed_service_error() {
     assert!(matches!(bad_signature.status(), Some(401 | 403)));
 
     let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
-    let stale = RuntimeClient::builder()
-        .endpoint(running.url())
-        .credentials_provider(Credentials::new(
-            ACCESS_KEY,
-            SECRET,
-            Some(SESSION_TOKEN.into()),
-            None,
-            "t",
-        ))
+    let stale = running
+        .client_builder()
         .clock(StaticTimeSource::new(an_hour_ago))
         .retry(RetryPolicy::none())
         .build()
@@ -330,6 +284,65 @@ async fn refused_auth_is_a_typed_service_error() {
         .await
         .unwrap_err();
     assert!(matches!(expired.status(), Some(401 | 403)), "{expired:?}");
+}
+
+#[tokio::test]
+async fn websockets_in_all_three_auth_modes() {
+    let world = World::start().await;
+    let client = world.client();
+    let modes = [
+        Auth::SigV4,
+        Auth::Presigned(Presign::new(Duration::from_secs(60))),
+        Auth::Bearer(BEARER_TOKEN.to_owned()),
+    ];
+    for auth in modes {
+        let session = agentcore_testkit::session();
+        let connected = client.connect(&session).auth(auth.clone()).send().await;
+        let mut socket = connected.unwrap_or_else(|e| panic!("{auth:?}: {e:?}"));
+        socket.send_json(&json!({ "n": 1 })).await.unwrap();
+        let reply: Value = socket.recv_json().await.unwrap().unwrap();
+        assert_eq!(reply["echo"], json!({ "n": 1 }), "{auth:?}");
+        assert_eq!(reply["session"], session.session_id().as_str(), "{auth:?}");
+        socket.close().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn refused_websockets_are_typed_service_errors() {
+    let world = World::start().await;
+    // An expired presigned URL: signed an hour ago for 60 seconds.
+    let past = SystemTime::now() - Duration::from_secs(3600);
+    let stale = world
+        .client_builder()
+        .clock(StaticTimeSource::new(past))
+        .build()
+        .unwrap();
+    let err = stale
+        .connect(&session())
+        .presigned(Presign::new(Duration::from_secs(60)))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.status(), err.service_kind()),
+        (Some(403), Some("AccessDeniedException")),
+        "{err}"
+    );
+    // A refused bearer token and a forged signature are typed the same way.
+    let err = world
+        .client()
+        .connect(&session())
+        .bearer("wrong")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err}");
+    let forged = client(&world, "not-the-secret");
+    let err = forged.connect(&session()).send().await.unwrap_err();
+    assert!(
+        err.is_service() && matches!(err.status(), Some(401 | 403)),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -390,10 +403,9 @@ async fn sigv4_request_on_the_wire() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let captured = tokio::spawn(capture_one(listener));
-    let credentials = Credentials::new(ACCESS_KEY, SECRET, Some(SESSION_TOKEN.into()), None, "t");
     let client = RuntimeClient::builder()
         .endpoint(url)
-        .credentials_provider(credentials)
+        .credentials_provider(temporary_credentials(TEMP_SECRET_KEY))
         .build()
         .unwrap();
     let session = session();
@@ -409,7 +421,7 @@ async fn sigv4_request_on_the_wire() {
     let request_line = head.lines().next().unwrap();
     assert_eq!(
         request_line,
-        "post /runtimes/arn%3aaws%3abedrock-agentcore%3aus-west-2%3a123456789012%3aruntime%2fclient-agent/invocations?qualifier=default http/1.1"
+        "post /runtimes/arn%3aaws%3abedrock-agentcore%3aus-west-2%3a123456789012%3aruntime%2ftestkit-agent/invocations?qualifier=default http/1.1"
     );
     let header = |name: &str| {
         let prefix = format!("{name}: ");
@@ -422,7 +434,7 @@ async fn sigv4_request_on_the_wire() {
         session.session_id().as_str()
     );
     let authorization = header("authorization");
-    assert!(authorization.starts_with("aws4-hmac-sha256 credential=asialocalexample/"));
+    assert!(authorization.starts_with("aws4-hmac-sha256 credential=asiatestkit/"));
     assert!(authorization.contains("/us-west-2/bedrock-agentcore/aws4_request"));
     assert!(authorization.contains(
         "signedheaders=content-type;host;x-amz-date;x-amz-security-token;x-amzn-bedrock-agentcore-runtime-session-id,"

@@ -1,0 +1,122 @@
+//! The emulator in front of the conformance agent, with known secrets, and clients set
+//! up for it.
+
+use agentcore_client::contract::{RuntimeArn, SessionId};
+use agentcore_client::{Credentials, RuntimeClient, RuntimeClientBuilder, RuntimeSession};
+use agentcore_emulator::{Emulator, EmulatorBuilder, RunningEmulator};
+
+use crate::Agent;
+
+/// The runtime the emulator serves (endpoints `DEFAULT` and [`QUALIFIER`]).
+pub const ARN: &str = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/testkit-agent";
+/// The region of [`ARN`], which clients sign for.
+pub const REGION: &str = "us-west-2";
+/// The endpoint name the runtime has besides `DEFAULT`.
+pub const QUALIFIER: &str = "prod";
+/// The bearer token the emulator accepts.
+pub const BEARER_TOKEN: &str = "testkit-bearer-token";
+/// The HS256 secret of the bearer JWTs the emulator accepts.
+pub const JWT_SECRET: &[u8] = b"testkit-jwt-secret";
+/// Long-term credentials the emulator accepts (no session token): the access key id.
+pub const ACCESS_KEY: &str = "AKIDTESTKIT";
+/// The secret key of [`ACCESS_KEY`].
+pub const SECRET_KEY: &str = "testkit/secret+key";
+/// Temporary credentials the emulator accepts: the access key id.
+pub const TEMP_ACCESS_KEY: &str = "ASIATESTKIT";
+/// The secret key of [`TEMP_ACCESS_KEY`].
+pub const TEMP_SECRET_KEY: &str = "testkit/temporary+secret";
+/// The session token of [`TEMP_ACCESS_KEY`] (with characters that need encoding).
+pub const SESSION_TOKEN: &str = "testkit-session-token//+=";
+
+/// A fresh session of [`ARN`] (a random id, as a new caller's).
+pub fn session() -> RuntimeSession {
+    RuntimeSession::new(ARN.parse::<RuntimeArn>().expect("the testkit ARN"))
+}
+
+/// A session of [`ARN`] with this id.
+///
+/// # Panics
+/// When `id` is not a valid session id (at least 33 characters).
+pub fn session_with_id(id: &str) -> RuntimeSession {
+    let id: SessionId = id.parse().expect("a valid session id");
+    session().with_session_id(id)
+}
+
+/// The [conformance agent](crate::agent) and the emulator in front of it, serving
+/// [`ARN`], accepting [`BEARER_TOKEN`], bearer JWTs signed with [`JWT_SECRET`] and SigV4
+/// with either credential set ([`ACCESS_KEY`], [`TEMP_ACCESS_KEY`]).
+///
+/// Both stop when the `World` is dropped (the emulator) or with the test's runtime (the
+/// agent).
+#[derive(Debug)]
+pub struct World {
+    agent: Agent,
+    emulator: RunningEmulator,
+}
+
+impl World {
+    /// Starts the agent and the emulator on fresh ports of `127.0.0.1`.
+    pub async fn start() -> Self {
+        Self::start_with(|builder| builder).await
+    }
+
+    /// Like [`start`](Self::start), with more emulator settings.
+    pub async fn start_with(configure: impl FnOnce(EmulatorBuilder) -> EmulatorBuilder) -> Self {
+        let agent = Agent::start().await;
+        let builder = Emulator::builder()
+            .runtime_with_qualifiers(ARN, agent.url(), &[QUALIFIER])
+            .expect("the testkit ARN")
+            .bearer_token(BEARER_TOKEN)
+            .jwt_hs256_secret(JWT_SECRET.to_vec())
+            .credentials(ACCESS_KEY, SECRET_KEY, None)
+            .credentials(TEMP_ACCESS_KEY, TEMP_SECRET_KEY, Some(SESSION_TOKEN));
+        let emulator = configure(builder)
+            .build()
+            .start("127.0.0.1:0")
+            .await
+            .expect("the emulator starts");
+        World { agent, emulator }
+    }
+
+    /// The emulator's base URL, `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        self.emulator.url()
+    }
+
+    /// The running emulator.
+    pub fn emulator(&self) -> &RunningEmulator {
+        &self.emulator
+    }
+
+    /// The agent behind the emulator.
+    pub fn agent(&self) -> &Agent {
+        &self.agent
+    }
+
+    /// A client of the emulator signing with the temporary credentials.
+    pub fn client(&self) -> RuntimeClient {
+        self.client_builder()
+            .build()
+            .expect("the testkit client builds")
+    }
+
+    /// A client builder for the emulator, in [`REGION`], with the temporary credentials
+    /// (a later `credentials_provider` replaces them).
+    pub fn client_builder(&self) -> RuntimeClientBuilder {
+        RuntimeClient::builder()
+            .endpoint(self.url())
+            .region(REGION)
+            .credentials_provider(temporary_credentials(TEMP_SECRET_KEY))
+    }
+}
+
+/// The temporary credentials with this secret key ([`TEMP_SECRET_KEY`] is the right one).
+pub fn temporary_credentials(secret_key: &str) -> Credentials {
+    Credentials::new(
+        TEMP_ACCESS_KEY,
+        secret_key,
+        Some(SESSION_TOKEN.to_owned()),
+        None,
+        "agentcore-testkit",
+    )
+}
