@@ -51,6 +51,8 @@ struct Inner {
     clock: SharedTimeSource,
     /// The pooled HTTP client of every HTTP operation.
     http: HttpClient,
+    /// TLS for `wss://` connections (the HTTP client has its own copy).
+    tls: Arc<rustls::ClientConfig>,
     connect_timeout: Duration,
     read_timeout: Duration,
     retry: RetryPolicy,
@@ -180,6 +182,11 @@ impl RuntimeClient {
         &self.inner.http
     }
 
+    /// TLS for WebSocket connections.
+    pub(crate) fn tls(&self) -> Arc<rustls::ClientConfig> {
+        Arc::clone(&self.inner.tls)
+    }
+
     /// The connect timeout.
     pub(crate) fn connect_timeout(&self) -> Duration {
         self.inner.connect_timeout
@@ -239,6 +246,7 @@ impl fmt::Debug for RuntimeClient {
 ///   (local emulators, tests); `http`/`ws` connect without TLS. It is trusted as given:
 ///   the AWS-host check applies only to `BEDROCK_AGENTCORE_DP_ENDPOINT`.
 /// - `clock`: the time source for signing, fixed in tests.
+/// - `add_root_certificate`: a root certificate (DER) trusted besides the webpki roots.
 /// - `connect_timeout` (10 s by default), `read_timeout` (the longest wait for an
 ///   answer's head or the next piece of its body, 300 s by default; a command waits
 ///   its own timeout plus 30 s) and `retry` ([`RetryPolicy`], for stopping sessions).
@@ -271,6 +279,7 @@ pub struct RuntimeClientBuilder {
     retry: Option<RetryPolicy>,
     bearer_token: Option<String>,
     max_response_bytes: Option<usize>,
+    root_certificates: Vec<Vec<u8>>,
 }
 
 impl RuntimeClientBuilder {
@@ -442,6 +451,23 @@ impl RuntimeClientBuilder {
         self
     }
 
+    /// Also trusts this root certificate (DER) for `https://` and `wss://` connections,
+    /// besides the webpki roots: for a data plane reached through a proxy or an endpoint
+    /// with a private CA, or a local emulator behind TLS. Called again, it adds another.
+    /// [`build`](Self::build) refuses a certificate rustls cannot parse
+    /// ([`Error::InvalidOption`]).
+    ///
+    /// ```
+    /// use agentcore_client::RuntimeClient;
+    ///
+    /// let refused = RuntimeClient::builder().add_root_certificate(b"not DER".to_vec()).build();
+    /// assert!(matches!(refused, Err(agentcore_client::Error::InvalidOption(_))));
+    /// ```
+    pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(der.into());
+        self
+    }
+
     /// Validates the parts and builds the client.
     ///
     /// ```
@@ -457,12 +483,14 @@ impl RuntimeClientBuilder {
 
     fn build_inner(self) -> Result<Inner, Error> {
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+        let tls = crate::tls::tls_config(&self.root_certificates)?;
         Ok(Inner {
             region: self.region.map(Region::new).transpose()?,
             credentials: self.credentials.map(CachedCredentials::new),
             endpoint: self.endpoint.as_deref().map(Endpoint::parse).transpose()?,
             clock: self.clock.unwrap_or_default(),
-            http: http_client(connect_timeout),
+            http: http_client(connect_timeout, &tls),
+            tls,
             connect_timeout,
             read_timeout: self.read_timeout.unwrap_or(DEFAULT_READ_TIMEOUT),
             retry: self.retry.unwrap_or_default(),

@@ -52,16 +52,15 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 100_000_000;
 /// ```
 pub const MAX_ERROR_BODY_BYTES: usize = 64 << 10;
 
-/// Builds the pooled client: TLS from rustls (ring, webpki roots) with ALPN for HTTP/2
-/// and HTTP/1.1, plain TCP for `http://`.
-pub(crate) fn http_client(connect_timeout: Duration) -> HttpClient {
+/// Builds the pooled client: TLS with `tls` and ALPN for HTTP/2 and HTTP/1.1, plain TCP
+/// for `http://`.
+pub(crate) fn http_client(connect_timeout: Duration, tls: &rustls::ClientConfig) -> HttpClient {
     let mut tcp = HttpConnector::new();
     tcp.enforce_http(false);
     tcp.set_nodelay(true);
     tcp.set_connect_timeout(Some(connect_timeout));
-    let tls = (*crate::tls::tls_config()).clone();
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
+        .with_tls_config(tls.clone())
         .https_or_http()
         .enable_all_versions()
         .wrap_connector(tcp);

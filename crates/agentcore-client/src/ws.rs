@@ -22,7 +22,6 @@ use crate::error::service_error;
 use crate::handshake::USER_AGENT_VALUE;
 use crate::presign::Presign;
 use crate::session::RuntimeSession;
-use crate::tls::tls_config;
 
 /// How [`RuntimeClient::connect`] authenticates.
 ///
@@ -81,7 +80,7 @@ impl RuntimeClient {
                 request
             }
         };
-        let connector = Connector::Rustls(tls_config());
+        let connector = Connector::Rustls(self.tls());
         let connecting =
             tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector));
         let limit = self.connect_timeout();
