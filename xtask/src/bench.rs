@@ -18,9 +18,9 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use self::load::Outcome;
-use self::measure::{cold_start, free_port, median, rss_kib, wait_ready};
+use self::measure::{cold_start, median, rss_kib, wait_ready};
 use self::report::{Report, Side};
-use crate::process::{self, KillOnDrop};
+use crate::process::{self, KillOnDrop, free_port};
 
 /// The session id header of the runtime contract.
 pub(crate) const SESSION_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-session-id";

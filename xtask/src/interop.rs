@@ -5,17 +5,17 @@
 
 use std::env;
 use std::ffi::OsString;
-use std::fs::{self, File};
+use std::fs;
 use std::hash::{BuildHasher as _, RandomState};
 use std::io::{self, Read as _, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::conformance::workspace_root;
-use crate::process::{self, KillOnDrop};
+use crate::process::{self, KillOnDrop, POLL_INTERVAL, Service, free_port};
 
 const USAGE: &str = "\
 usage: cargo xtask interop [--python PATH] [-k PATTERN]...
@@ -41,8 +41,6 @@ const SIGNING_HOST: &str = "bedrock-agentcore.us-east-1.amazonaws.com";
 /// A header the emulator is told to forward (`--forward-header`).
 const FORWARD_HEADER: &str = "X-Interop-Forwarded";
 
-const STARTUP_DEADLINE: Duration = Duration::from_secs(30);
-const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// The whole Python run; past it the tests are stopped and the run fails.
 const SUITE_DEADLINE: Duration = Duration::from_secs(300);
 
@@ -309,76 +307,6 @@ fn venv_interpreter(root: &Path, target: &Path) -> Result<PathBuf, String> {
     Ok(python)
 }
 
-/// A started agent or emulator, its output in a log file; killed when dropped.
-struct Service {
-    name: &'static str,
-    child: KillOnDrop,
-    log: PathBuf,
-}
-
-impl Service {
-    fn start(
-        name: &'static str,
-        mut command: Command,
-        root: &Path,
-        log: &Path,
-    ) -> Result<Service, String> {
-        let log_error = |e: io::Error| format!("cannot create {}: {e}", log.display());
-        let log_file = File::create(log).map_err(log_error)?;
-        let child = command
-            .current_dir(root)
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone().map_err(log_error)?)
-            .stderr(log_file)
-            .spawn()
-            .map_err(|e| format!("cannot start {name} ({:?}): {e}", command.get_program()))?;
-        Ok(Service {
-            name,
-            child: KillOnDrop(child),
-            log: log.to_path_buf(),
-        })
-    }
-
-    /// Polls `ready` until it holds; fails if the process exits first or the deadline
-    /// passes.
-    fn wait_ready(&mut self, mut ready: impl FnMut() -> bool) -> Result<(), String> {
-        let deadline = Instant::now() + STARTUP_DEADLINE;
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(format!(
-                    "{} exited early ({status}); its log is {}:\n{}",
-                    self.name,
-                    self.log.display(),
-                    log_tail(&self.log)
-                ));
-            }
-            if ready() {
-                return Ok(());
-            }
-            if Instant::now() >= deadline {
-                return Err(format!(
-                    "{} was not ready within {} s; its log is {}",
-                    self.name,
-                    STARTUP_DEADLINE.as_secs(),
-                    self.log.display()
-                ));
-            }
-            sleep(POLL_INTERVAL);
-        }
-    }
-
-    /// Reports a process that died while the tests ran.
-    fn check_alive(&mut self) {
-        if let Ok(Some(status)) = self.child.try_wait() {
-            eprintln!(
-                "note: {} exited during the run ({status}); its log is {}",
-                self.name,
-                self.log.display()
-            );
-        }
-    }
-}
-
 /// Runs the test process with its output passed through, killing it past the deadline;
 /// `Ok(true)` when it exits with 0.
 fn run_with_deadline(mut command: Command, python: &Path) -> Result<bool, String> {
@@ -415,19 +343,6 @@ fn ping(port: u16) -> bool {
     }
     let mut head = [0u8; 12];
     stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
-}
-
-/// A port that was free a moment ago (bound on 127.0.0.1 and released).
-fn free_port() -> Result<u16, String> {
-    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| Ok(l.local_addr()?.port()));
-    port.map_err(|e| format!("cannot find a free port: {e}"))
-}
-
-/// The last lines of a log file, for an error message.
-fn log_tail(log: &Path) -> String {
-    let text = fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(20)..].join("\n")
 }
 
 /// The run's secrets: fake, made afresh for each run.

@@ -7,7 +7,6 @@ use std::env;
 use std::error::Error;
 use std::fs::File;
 use std::io;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -196,7 +195,7 @@ impl Agent {
         let log = target.join("conformance-agent.log");
         let log_error = |e: io::Error| format!("cannot create {}: {e}", log.display());
         let log_file = File::create(&log).map_err(log_error)?;
-        let port = free_port().map_err(|e| format!("cannot find a free port: {e}"))?;
+        let port = crate::process::free_port()?;
         let child = Command::new(&binary)
             .env("PORT", port.to_string())
             .current_dir(&root)
@@ -464,11 +463,6 @@ fn build_agent(root: &Path) -> Result<(), String> {
         "conformance_agent",
     ];
     process::cargo(root, &args, "the conformance agent")
-}
-
-/// A port that was free a moment ago (bound on 127.0.0.1 and released).
-fn free_port() -> io::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// An error with its chain of sources (hyper's own message alone is terse).
