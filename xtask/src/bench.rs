@@ -7,6 +7,7 @@
 //! window; the per-side figure is the median of its rounds.
 
 mod baseline;
+mod client;
 mod idle;
 mod load;
 mod measure;
@@ -26,19 +27,22 @@ use crate::process::{self, KillOnDrop, free_port};
 pub(crate) const SESSION_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
 
 const USAGE: &str = "\
-usage: cargo xtask bench [--rounds N] [--secs S] [--quick] [--no-write]
+usage: cargo xtask bench [--rounds N] [--secs S] [--quick] [--no-write] [--client]
 
 Benchmarks the agent host (example bench_agent) against a bare-hyper baseline over
 loopback: /ping and /invocations (50 keep-alive connections), SSE (1000 events of 100 B
 per request), WebSocket echo (50 connections), cold start, RSS, and the RSS of 1000
 idle WebSockets. Rounds alternate
-agent, baseline, agent, baseline...; figures are medians of the rounds. Writes the
-`## Agent host (server)` section of docs/BENCHMARKS.md.
+agent, baseline, agent, baseline...; figures are medians of the rounds. Then the
+client's memory while it reads a 1,000,000-event SSE stream and 256 MiB of command
+output through the emulator. Writes the `## Agent host (server)` and `## Client streams
+(memory)` sections of docs/BENCHMARKS.md.
 
   --rounds N   rounds per side and load (default 3)
   --secs S     length of one round in seconds (default 3)
   --quick      1 round of 1 s each, 3 cold starts: for development
   --no-write   print the report only, leave docs/BENCHMARKS.md alone
+  --client     the client streams only
 ";
 
 /// Concurrent connections of every load.
@@ -82,6 +86,8 @@ enum Args {
     BaselineServer,
     /// Hidden: run one load window and print its outcome.
     Loadgen(load::Spec),
+    /// Hidden: read one stream through the client at this endpoint, print its samples.
+    ClientStream(client::Stream, String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -90,6 +96,8 @@ struct Options {
     secs: f64,
     cold_starts: usize,
     write: bool,
+    /// The client streams only.
+    client_only: bool,
 }
 
 /// Runs `cargo xtask bench` with the arguments after `bench`.
@@ -105,6 +113,13 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
             println!("{line}");
             Ok(())
         }),
+        Ok(Args::ClientStream(stream, endpoint)) => {
+            client::run(stream, &endpoint).and_then(|samples| {
+                let line = serde_json::to_string(&samples).map_err(|e| e.to_string())?;
+                println!("{line}");
+                Ok(())
+            })
+        }
         Ok(Args::Bench(options)) => bench(&options),
         Err(e) => {
             eprintln!("error: {e}\n\n{USAGE}");
@@ -126,9 +141,11 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         secs: 3.0,
         cold_starts: 10,
         write: true,
+        client_only: false,
     };
     let (mut rounds, mut secs) = (None, None);
     let mut loadgen: Option<Load> = None;
+    let (mut client_stream, mut endpoint) = (None, None);
     let (mut port, mut pid, mut conns) = (None, None, CONNECTIONS);
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -152,6 +169,13 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                 options.cold_starts = 3;
             }
             "--no-write" => options.write = false,
+            "--client" => options.client_only = true,
+            "--client-stream" => {
+                let name = value(arg)?;
+                let stream = client::Stream::parse(name);
+                client_stream = Some(stream.ok_or_else(|| format!("unknown stream `{name}`"))?);
+            }
+            "--endpoint" => endpoint = Some(value(arg)?.clone()),
             "--rounds" => rounds = Some(number(arg, value(arg)?)? as usize),
             "--secs" => secs = Some(number(arg, value(arg)?)?),
             "--loadgen" => {
@@ -166,6 +190,10 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     }
     options.rounds = rounds.unwrap_or(options.rounds).max(1);
     options.secs = secs.unwrap_or(options.secs);
+    if let Some(stream) = client_stream {
+        let endpoint = endpoint.ok_or("`--client-stream` needs `--endpoint`")?;
+        return Ok(Args::ClientStream(stream, endpoint));
+    }
     match loadgen {
         Some(load) => Ok(Args::Loadgen(load::Spec {
             load,
@@ -266,6 +294,25 @@ fn bench(options: &Options) -> Result<(), String> {
             .status()
             .is_ok_and(|s| s.success()),
     };
+    if !options.client_only {
+        server(options, &binaries, &root)?;
+    }
+    let streams = client::measure(&target.join("release"), &root)?;
+    let section = client::section(&streams);
+    println!("{section}");
+    if options.write {
+        let path = root.join("docs").join("BENCHMARKS.md");
+        report::write_section(&path, &section)?;
+        eprintln!(
+            "wrote the `## Client streams (memory)` section of {}",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// The agent host against bare hyper: cold start, RSS, each load, idle WebSockets.
+fn server(options: &Options, binaries: &Binaries, root: &Path) -> Result<(), String> {
     if !binaries.taskset {
         eprintln!("warning: taskset is missing; servers and load generator are not pinned");
     }
@@ -341,7 +388,7 @@ fn bench(options: &Options) -> Result<(), String> {
     Ok(())
 }
 
-/// Builds `bench_agent` and this binary in release, in one invocation so that both see
+/// Builds `bench_agent`, the emulator and this binary in release, in one invocation so that both see
 /// the same features of shared crates (serde_json's map, for one).
 fn build(root: &Path) -> Result<(), String> {
     let args = [
@@ -351,6 +398,10 @@ fn build(root: &Path) -> Result<(), String> {
         "agentcore-server",
         "--example",
         "bench_agent",
+        "-p",
+        "agentcore-emulator",
+        "--bin",
+        "agentcore-emulator",
         "-p",
         "xtask",
         "--bin",
@@ -389,6 +440,27 @@ mod tests {
         assert_eq!((options.rounds, options.secs), (5, 2.5));
         assert_eq!(parse(&["--help"]), Ok(Args::Help));
         assert_eq!(parse(&["--baseline-server"]), Ok(Args::BaselineServer));
+        let Ok(Args::Bench(options)) = parse(&["--client"]) else {
+            panic!("no bench");
+        };
+        assert!(options.client_only);
+        assert_eq!(
+            parse(&["--client-stream", "sse", "--endpoint", "http://127.0.0.1:1"]),
+            Ok(Args::ClientStream(
+                client::Stream::Sse,
+                "http://127.0.0.1:1".to_owned()
+            ))
+        );
+        assert!(
+            parse(&["--client-stream", "sse"])
+                .unwrap_err()
+                .contains("--endpoint")
+        );
+        assert!(
+            parse(&["--client-stream", "x"])
+                .unwrap_err()
+                .contains("unknown stream")
+        );
     }
 
     #[test]

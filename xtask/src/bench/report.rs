@@ -226,22 +226,13 @@ impl Report {
 
     /// The whole `## Agent host (server)` section around `table`.
     pub(crate) fn section(&self, table: &str) -> String {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_secs());
-        let (year, month, day) = civil_date(now);
-        let cores = std::thread::available_parallelism().map_or(0, usize::from);
-        let cpu = std::fs::read_to_string("/proc/cpuinfo")
-            .ok()
-            .and_then(|info| cpu_model(&info))
-            .unwrap_or_else(|| "unknown CPU".to_owned());
+        let measured = measured_on();
         let rounds = self.rounds;
         let secs = self.secs;
         format!(
             "{HEADING}\n\n\
              <!-- Written by `cargo xtask bench`: rerun it to refresh this section. -->\n\n\
-             Measured on {year:04}-{month:02}-{day:02}, Linux x86_64, {cores} cores ({cpu}), \
-             loopback. Reproduce with:\n\n\
+             {measured}, loopback. Reproduce with:\n\n\
              ```sh\ncargo xtask bench\n```\n\n\
              ({rounds} rounds of {secs} s per side and load, agent and baseline alternating; \
              medians. `cargo xtask bench --quick --no-write` is a short run that writes \
@@ -251,6 +242,20 @@ impl Report {
              {LIMITS}\n"
         )
     }
+}
+
+/// "Measured on <date>, Linux x86_64, <cores> cores (<CPU>)": today, this machine.
+pub(crate) fn measured_on() -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    let (year, month, day) = civil_date(now);
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| cpu_model(&info))
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    format!("Measured on {year:04}-{month:02}-{day:02}, Linux x86_64, {cores} cores ({cpu})")
 }
 
 /// How the figures are obtained.
@@ -340,12 +345,13 @@ fn civil_date(unix_secs: u64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-/// `doc` with the section under [`HEADING`] (up to the next `## ` heading) replaced by
-/// `section`, or `section` appended; other sections are kept as they are.
+/// `doc` with the section `section` starts with (its first line, a `## ` heading) replaced,
+/// up to the next `## ` heading; appended when `doc` has no such section.
 pub(crate) fn replace_section(doc: &str, section: &str) -> String {
     let section = section.trim_end_matches('\n');
+    let heading = section.lines().next().unwrap_or_default().trim_end();
     let lines: Vec<&str> = doc.lines().collect();
-    let Some(start) = lines.iter().position(|line| line.trim_end() == HEADING) else {
+    let Some(start) = lines.iter().position(|line| line.trim_end() == heading) else {
         let doc = doc.trim_end_matches('\n');
         return if doc.is_empty() {
             format!("{section}\n")
