@@ -138,6 +138,8 @@ pub enum RuntimeOperation {
     /// An A2A runtime's agent card:
     /// `GET /runtimes/{arn}/invocations/.well-known/agent-card.json`.
     AgentCard,
+    /// `InvokeAgentRuntimeCommandShell`, an interactive shell: `GET /runtimes/{arn}/ws/shells`.
+    Shells,
 }
 
 impl RuntimeOperation {
@@ -148,6 +150,7 @@ impl RuntimeOperation {
     /// assert_eq!(RuntimeOperation::WebSocket.suffix(), "ws");
     /// assert_eq!(RuntimeOperation::StopRuntimeSession.suffix(), "stopruntimesession");
     /// assert_eq!(RuntimeOperation::AgentCard.suffix(), "invocations/.well-known/agent-card.json");
+    /// assert_eq!(RuntimeOperation::Shells.suffix(), "ws/shells");
     /// ```
     pub const fn suffix(self) -> &'static str {
         match self {
@@ -156,6 +159,7 @@ impl RuntimeOperation {
             Self::Commands => "commands",
             Self::StopRuntimeSession => "stopruntimesession",
             Self::AgentCard => "invocations/.well-known/agent-card.json",
+            Self::Shells => "ws/shells",
         }
     }
 
@@ -168,7 +172,7 @@ impl RuntimeOperation {
     /// ```
     pub const fn method(self) -> &'static str {
         match self {
-            Self::WebSocket | Self::AgentCard => "GET",
+            Self::WebSocket | Self::AgentCard | Self::Shells => "GET",
             Self::Invocations | Self::Commands | Self::StopRuntimeSession => "POST",
         }
     }
@@ -191,6 +195,7 @@ impl RuntimeOperation {
             Self::Commands,
             Self::StopRuntimeSession,
             Self::AgentCard,
+            Self::Shells,
         ]
         .into_iter()
         .find(|operation| operation.suffix() == suffix)

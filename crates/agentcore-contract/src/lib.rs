@@ -10,7 +10,8 @@
 //! - [`encoding`]: percent-encoding for paths and SigV4 queries;
 //! - [`forward`]: which request headers reach agent code;
 //! - [`baggage`]: W3C baggage and the gateway routing experiment;
-//! - [`sse`]: the agent's Server-Sent Events encoding and a streaming decoder.
+//! - [`sse`]: the agent's Server-Sent Events encoding and a streaming decoder;
+//! - [`shell`]: interactive shells: shell ids, frames and STATUS messages.
 //!
 //! ```
 //! use agentcore_contract::{RuntimeArn, endpoint};
@@ -33,6 +34,7 @@ pub mod headers;
 pub mod ping;
 pub mod region;
 pub mod session;
+pub mod shell;
 pub mod sse;
 pub mod ws;
 
