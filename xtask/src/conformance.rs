@@ -5,6 +5,7 @@
 mod dataplane;
 mod http;
 mod matching;
+mod shell;
 mod sigv4;
 
 use std::env;
@@ -16,13 +17,15 @@ use serde::de::DeserializeOwned;
 
 const USAGE: &str = "\
 usage: cargo xtask conformance [--http-cases PATH] [--vectors PATH] [--dataplane-cases PATH]
+                               [--shell-vectors PATH]
 
-Without flags, runs the http, sigv4 and dataplane suites on the files of the shared
+Without flags, runs the http, sigv4, dataplane and shell suites on the files of the shared
 conformance folder ($AGENTCORE_SHARED, else ../shared/conformance next to the workspace).
 With flags, runs only the suites named, each on the given file:
   --http-cases PATH        http suite (the agent host, against the conformance agent)
   --vectors PATH           sigv4 suite (signed URLs and headers)
   --dataplane-cases PATH   dataplane suite (the client against the data plane)
+  --shell-vectors PATH     shell suite (shell handshakes and frames)
 ";
 
 /// A conformance suite.
@@ -31,16 +34,18 @@ enum Suite {
     Http,
     Sigv4,
     Dataplane,
+    Shell,
 }
 
 impl Suite {
-    const ALL: [Suite; 3] = [Suite::Http, Suite::Sigv4, Suite::Dataplane];
+    const ALL: [Suite; 4] = [Suite::Http, Suite::Sigv4, Suite::Dataplane, Suite::Shell];
 
     fn name(self) -> &'static str {
         match self {
             Suite::Http => "http",
             Suite::Sigv4 => "sigv4",
             Suite::Dataplane => "dataplane",
+            Suite::Shell => "shell",
         }
     }
 
@@ -49,6 +54,7 @@ impl Suite {
             Suite::Http => "--http-cases",
             Suite::Sigv4 => "--vectors",
             Suite::Dataplane => "--dataplane-cases",
+            Suite::Shell => "--shell-vectors",
         }
     }
 
@@ -57,6 +63,7 @@ impl Suite {
             Suite::Http => "http-cases.json",
             Suite::Sigv4 => "sigv4-vectors.json",
             Suite::Dataplane => "dataplane-cases.json",
+            Suite::Shell => "shell-vectors.json",
         }
     }
 }
@@ -91,6 +98,7 @@ enum Loaded {
     Http(Vec<http::Scenario>),
     Sigv4(Vec<sigv4::Vector>),
     Dataplane(Vec<dataplane::Case>),
+    Shell(Vec<shell::Vector>),
 }
 
 impl Loaded {
@@ -99,6 +107,7 @@ impl Loaded {
             Suite::Http => Loaded::Http(http::load(path)?),
             Suite::Sigv4 => Loaded::Sigv4(read_json(path)?),
             Suite::Dataplane => Loaded::Dataplane(read_json(path)?),
+            Suite::Shell => Loaded::Shell(read_json(path)?),
         })
     }
 
@@ -107,6 +116,7 @@ impl Loaded {
             Loaded::Http(scenarios) => http::run(scenarios),
             Loaded::Sigv4(vectors) => sigv4::run(vectors),
             Loaded::Dataplane(cases) => dataplane::run(cases),
+            Loaded::Shell(vectors) => shell::run(vectors),
         }
     }
 }
@@ -248,7 +258,7 @@ fn shared_dir() -> Result<PathBuf, String> {
     } else {
         Err(format!(
             "shared conformance folder {} not found; set AGENTCORE_SHARED or pass the files \
-             with --http-cases/--vectors/--dataplane-cases",
+             with --http-cases/--vectors/--dataplane-cases/--shell-vectors",
             dir.display()
         ))
     }

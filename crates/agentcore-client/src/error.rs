@@ -138,6 +138,10 @@ pub enum Error {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// The shell is over (it exited, was closed, detached, evicted or taken over by
+    /// another client): nothing more can be sent to it.
+    #[error("the shell is closed")]
+    ShellClosed,
 }
 
 impl Error {

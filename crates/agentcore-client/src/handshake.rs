@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::handshake::client::generate_key;
 use crate::client::RuntimeClient;
 use crate::error::Error;
 use crate::session::RuntimeSession;
-use crate::sign::{Placement, push_param, sign_get};
+use crate::sign::{Placement, Signable, push_param, sign_request};
 
 /// The session-id header, parsed once.
 const SESSION_ID_HEADER: HeaderName = HeaderName::from_static(SESSION_ID);
@@ -44,6 +44,29 @@ pub struct WebSocketRequest {
 }
 
 impl WebSocketRequest {
+    /// A request of this URL and these headers (upgrade headers included).
+    pub(crate) fn new(url: String, headers: HeaderMap) -> Self {
+        Self { url, headers }
+    }
+
+    /// The WebSocket subprotocols offered (`Sec-WebSocket-Protocol`), in order: what a
+    /// browser passes to `new WebSocket(url, protocols)`; empty when none are.
+    ///
+    /// ```
+    /// # use agentcore_client::{RuntimeClient, RuntimeSession};
+    /// let client = RuntimeClient::builder().build()?;
+    /// let session = RuntimeSession::new("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse()?);
+    /// assert!(client.oauth_headers(&session, "my-jwt")?.subprotocols().is_empty());
+    /// # Ok::<(), agentcore_client::Error>(())
+    /// ```
+    pub fn subprotocols(&self) -> Vec<&str> {
+        self.headers
+            .get(http::header::SEC_WEBSOCKET_PROTOCOL)
+            .and_then(|value| value.to_str().ok())
+            .map(|value| value.split(',').map(str::trim).collect())
+            .unwrap_or_default()
+    }
+
     /// The URL.
     ///
     /// ```
@@ -116,26 +139,41 @@ impl RuntimeClient {
     /// # Ok(()) }
     /// ```
     pub async fn sigv4_headers(&self, session: &RuntimeSession) -> Result<WebSocketRequest, Error> {
+        let query = qualifier_query(session);
+        self.sigv4_request(session, session.ws_path(), &query, &[])
+            .await
+    }
+
+    /// A SigV4-signed WebSocket request to `path?query` of `session`'s endpoint: `GET`
+    /// of the `https://` form signed with `host`, `signed` (name, value) headers and what
+    /// the signer adds; then the session-id header and the upgrade headers.
+    pub(crate) async fn sigv4_request(
+        &self,
+        session: &RuntimeSession,
+        path: &str,
+        query: &str,
+        signed: &[(&str, &str)],
+    ) -> Result<WebSocketRequest, Error> {
         let identity = self.credentials().await?;
-        let arn = session.arn();
         let endpoint = self.endpoint(session);
-        let (path, query) = (session.ws_path(), qualifier_query(session));
-        let signed = sign_get(
-            &identity,
-            self.signing_region(arn),
-            self.now(),
-            &endpoint.signing_url(path, &query),
-            Placement::Headers,
-        )?;
+        let request = Signable {
+            method: "GET",
+            url: &endpoint.signing_url(path, query),
+            headers: signed,
+            body: &[],
+        };
+        let region = self.signing_region(session.arn());
+        let instructions =
+            sign_request(&identity, region, self.now(), &request, Placement::Headers)?;
         let mut headers = HeaderMap::with_capacity(10);
         headers.insert(HOST, header_value(HOST.as_str(), endpoint.host())?);
-        for header in signed.into_parts().0 {
+        for header in instructions.into_parts().0 {
             let mut value = header_value(header.name(), header.value())?;
             value.set_sensitive(header.sensitive() || header.name() == AUTHORIZATION);
             headers.insert(HeaderName::from_static(header.name()), value);
         }
         insert_session_and_upgrade(&mut headers, session)?;
-        let url = endpoint.ws_url(path, &query);
+        let url = endpoint.ws_url(path, query);
         Ok(WebSocketRequest { url, headers })
     }
 
@@ -203,7 +241,7 @@ fn insert_session_and_upgrade(
 
 /// `Upgrade`, `Connection`, `Sec-WebSocket-Version`, a random `Sec-WebSocket-Key` and
 /// this crate's `User-Agent`.
-fn insert_upgrade(headers: &mut HeaderMap) {
+pub(crate) fn insert_upgrade(headers: &mut HeaderMap) {
     headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
     headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
     headers.insert(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
@@ -212,6 +250,6 @@ fn insert_upgrade(headers: &mut HeaderMap) {
     headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
 }
 
-fn header_value(name: &'static str, value: &str) -> Result<HeaderValue, Error> {
+pub(crate) fn header_value(name: &'static str, value: &str) -> Result<HeaderValue, Error> {
     HeaderValue::from_str(value).map_err(|_| Error::InvalidHeaderValue(name))
 }

@@ -159,7 +159,7 @@ pub struct OperationBuilder<'c, O> {
     target: CallTarget,
     auth: Option<Auth>,
     options: CallOptions,
-    op: O,
+    pub(crate) op: O,
 }
 
 /// `InvokeAgentRuntime`, the whole answer collected ([`RuntimeClient::invoke`]).
@@ -189,7 +189,7 @@ impl<O: fmt::Debug> fmt::Debug for OperationBuilder<'_, O> {
 }
 
 impl<'c, O> OperationBuilder<'c, O> {
-    fn new(client: &'c RuntimeClient, target: CallTarget, op: O) -> Self {
+    pub(crate) fn new(client: &'c RuntimeClient, target: CallTarget, op: O) -> Self {
         Self {
             client,
             target,
@@ -379,7 +379,7 @@ impl<'c, O> OperationBuilder<'c, O> {
     }
 
     /// The session this call goes to: the target's session id or a new one.
-    fn session(&self) -> Result<RuntimeSession, Error> {
+    pub(crate) fn session(&self) -> Result<RuntimeSession, Error> {
         let mut session = RuntimeSession::new(self.target.arn.clone());
         if let Some(id) = &self.target.session_id {
             session = session.with_session_id(SessionId::new(id.clone())?);
@@ -390,8 +390,13 @@ impl<'c, O> OperationBuilder<'c, O> {
         Ok(session)
     }
 
+    /// The client the call goes through.
+    pub(crate) fn client(&self) -> &'c RuntimeClient {
+        self.client
+    }
+
     /// The auth of this call: its own, else the client's bearer token, else SigV4.
-    fn chosen_auth(&self) -> Auth {
+    pub(crate) fn chosen_auth(&self) -> Auth {
         match (&self.auth, self.client.bearer_token()) {
             (Some(auth), _) => auth.clone(),
             (None, Some(token)) => Auth::Bearer(token.to_owned()),

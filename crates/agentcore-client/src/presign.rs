@@ -11,7 +11,7 @@ use crate::session::RuntimeSession;
 use crate::sign::{Placement, push_param, sign_get};
 
 /// The query parameter that carries the session id.
-const SESSION_ID_PARAM: &str = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id";
+pub(crate) const SESSION_ID_PARAM: &str = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id";
 /// The SigV4 parameter that comes last.
 const SIGNATURE_PARAM: &str = "X-Amz-Signature";
 
@@ -210,13 +210,24 @@ impl RuntimeClient {
         session: &RuntimeSession,
         presign: &Presign,
     ) -> Result<PresignedUrl, Error> {
+        let query = qualifier_query(session);
+        self.presign_path(session, session.ws_path(), query, presign)
+            .await
+    }
+
+    /// A presigned URL of `path?query` of `session`'s endpoint: the caller's parameters
+    /// and the session id are appended to `query` before signing.
+    pub(crate) async fn presign_path(
+        &self,
+        session: &RuntimeSession,
+        path: &str,
+        mut query: String,
+        presign: &Presign,
+    ) -> Result<PresignedUrl, Error> {
         let expires = presign.check()?;
         let identity = self.credentials().await?;
         let arn = session.arn();
         let endpoint = self.endpoint(session);
-        let path = session.ws_path();
-
-        let mut query = qualifier_query(session);
         let params = presign.params.iter().map(|(k, v)| (k.as_str(), v.as_str()));
         for (name, value) in params.chain([(SESSION_ID_PARAM, session.session_id().as_str())]) {
             push_param(&mut query, name, value);

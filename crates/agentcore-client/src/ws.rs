@@ -14,13 +14,14 @@ use serde::de::DeserializeOwned;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use crate::client::RuntimeClient;
 use crate::error::Error;
 use crate::error::service_error;
 use crate::handshake::USER_AGENT_VALUE;
-use crate::presign::Presign;
+use crate::presign::{Presign, PresignedUrl};
 use crate::session::RuntimeSession;
 
 /// How [`RuntimeClient::connect`] authenticates.
@@ -73,22 +74,34 @@ impl RuntimeClient {
             Auth::SigV4 => self.sigv4_headers(session).await?.into_http(),
             Auth::Bearer(token) => self.oauth_headers(session, token)?.into_http(),
             Auth::Presigned(presign) => {
-                let url = self.presigned_url_with(session, presign).await?;
-                let mut request = url.into_string().into_client_request().map_err(ws_error)?;
-                let user_agent = HeaderValue::from_static(USER_AGENT_VALUE);
-                request.headers_mut().insert(USER_AGENT, user_agent);
-                request
+                presigned_request(self.presigned_url_with(session, presign).await?)?
             }
         };
+        let (stream, _response) = self.open_websocket(request, None).await?;
+        Ok(WebSocket { stream })
+    }
+
+    /// Opens a WebSocket with `request` (TLS through the client's rustls configuration
+    /// for `wss://`), DNS, TCP, TLS and the handshake bounded by the connect timeout; a
+    /// refused handshake is the service's typed error. The 101 response is returned.
+    pub(crate) async fn open_websocket(
+        &self,
+        request: http::Request<()>,
+        config: Option<WebSocketConfig>,
+    ) -> Result<(WsStream, tungstenite::handshake::client::Response), Error> {
         let connector = Connector::Rustls(self.tls());
-        let connecting =
-            tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector));
+        let connecting = tokio_tungstenite::connect_async_tls_with_config(
+            request,
+            config,
+            true,
+            Some(connector),
+        );
         let limit = self.connect_timeout();
         let connected = tokio::time::timeout(limit, connecting)
             .await
             .map_err(|_| Error::Timeout(limit))?;
         match connected {
-            Ok((stream, _response)) => Ok(WebSocket { stream }),
+            Ok(opened) => Ok(opened),
             // A refused handshake is the service's answer: the same typed error as HTTP.
             Err(tungstenite::Error::Http(refused)) => {
                 let body = refused.body().as_deref().unwrap_or_default();
@@ -98,6 +111,18 @@ impl RuntimeClient {
         }
     }
 }
+
+/// The handshake request of a presigned URL: no authentication headers, this crate's
+/// `User-Agent`.
+pub(crate) fn presigned_request(url: PresignedUrl) -> Result<http::Request<()>, Error> {
+    let mut request = url.into_string().into_client_request().map_err(ws_error)?;
+    let user_agent = HeaderValue::from_static(USER_AGENT_VALUE);
+    request.headers_mut().insert(USER_AGENT, user_agent);
+    Ok(request)
+}
+
+/// A WebSocket stream of this crate: TLS or plain TCP.
+pub(crate) type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// tungstenite's error, behind the opaque source of [`Error::WebSocket`].
 pub(crate) fn ws_error(err: tungstenite::Error) -> Error {
@@ -121,7 +146,7 @@ pub(crate) fn ws_error(err: tungstenite::Error) -> Error {
 /// ```
 #[derive(Debug)]
 pub struct WebSocket {
-    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    stream: WsStream,
 }
 
 impl WebSocket {

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 use super::{CaseResult, Outcome, case_name};
 
 /// Headers whose value is not compared (`Sec-WebSocket-Key` must still be present).
-const NOT_COMPARED: [&str; 2] = ["sec-websocket-key", "user-agent"];
+pub(crate) const NOT_COMPARED: &[&str] = &["sec-websocket-key", "user-agent"];
 
 /// One vector, as the README describes it.
 #[derive(Debug, Deserialize)]
@@ -40,8 +40,9 @@ pub(crate) struct Vector {
     expected: Expected,
 }
 
+/// A vector's credentials.
 #[derive(Debug, Deserialize)]
-struct VectorCredentials {
+pub(crate) struct VectorCredentials {
     access_key: String,
     secret_key: String,
     session_token: Option<String>,
@@ -119,11 +120,24 @@ async fn check(vector: &Vector) -> Result<(), String> {
 
 /// A client with the vector's region, credentials and fixed time.
 fn client(vector: &Vector) -> Result<RuntimeClient, String> {
-    let mut builder = RuntimeClient::builder().region(&vector.region);
-    if let Some(time) = &vector.time {
+    vector_client(
+        &vector.region,
+        vector.time.as_deref(),
+        vector.credentials.as_ref(),
+    )
+}
+
+/// A client in `region`, signing at `time` with `credentials`.
+pub(crate) fn vector_client(
+    region: &str,
+    time: Option<&str>,
+    credentials: Option<&VectorCredentials>,
+) -> Result<RuntimeClient, String> {
+    let mut builder = RuntimeClient::builder().region(region);
+    if let Some(time) = time {
         builder = builder.clock(StaticTimeSource::new(parse_time(time)?));
     }
-    if let Some(c) = &vector.credentials {
+    if let Some(c) = credentials {
         let token = c.session_token.clone();
         let credentials = Credentials::new(&c.access_key, &c.secret_key, token, None, "vector");
         builder = builder.credentials_provider(credentials);
@@ -143,10 +157,10 @@ fn compare_request(expected: &Expected, request: &WebSocketRequest) -> Result<()
         .headers
         .as_ref()
         .ok_or("the vector has no headers")?;
-    compare_headers(headers, request.headers())
+    compare_headers(headers, request.headers(), NOT_COMPARED)
 }
 
-fn compare_url(expected: &str, actual: &str) -> Result<(), String> {
+pub(crate) fn compare_url(expected: &str, actual: &str) -> Result<(), String> {
     if expected == actual {
         Ok(())
     } else {
@@ -154,8 +168,14 @@ fn compare_url(expected: &str, actual: &str) -> Result<(), String> {
     }
 }
 
-fn compare_headers(expected: &Map<String, Value>, actual: &HeaderMap) -> Result<(), String> {
-    let compared = |name: &str| !NOT_COMPARED.iter().any(|n| n.eq_ignore_ascii_case(name));
+/// The expected headers are present with exactly their values, and no other header is
+/// but those in `not_compared`.
+pub(crate) fn compare_headers(
+    expected: &Map<String, Value>,
+    actual: &HeaderMap,
+    not_compared: &[&str],
+) -> Result<(), String> {
+    let compared = |name: &str| !not_compared.iter().any(|n| n.eq_ignore_ascii_case(name));
     for (name, value) in expected.iter().filter(|(name, _)| compared(name)) {
         let value = value
             .as_str()
@@ -189,7 +209,7 @@ fn compare_headers(expected: &Map<String, Value>, actual: &HeaderMap) -> Result<
 }
 
 /// An error and its sources on one line.
-fn describe(error: agentcore_client::Error) -> String {
+pub(crate) fn describe(error: agentcore_client::Error) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(&error);
     while let Some(e) = source {
@@ -228,18 +248,18 @@ mod tests {
             ("upgrade", "websocket"),
             ("sec-websocket-key", "k"),
         ]);
-        assert_eq!(compare_headers(&expected, &ok), Ok(()));
+        assert_eq!(compare_headers(&expected, &ok, NOT_COMPARED), Ok(()));
         let with_ua = headers(&[
             ("host", "h"),
             ("upgrade", "websocket"),
             ("sec-websocket-key", "k"),
             ("user-agent", "ours"),
         ]);
-        assert_eq!(compare_headers(&expected, &with_ua), Ok(()));
+        assert_eq!(compare_headers(&expected, &with_ua, NOT_COMPARED), Ok(()));
 
         let no_key = headers(&[("host", "h"), ("upgrade", "websocket")]);
         assert!(
-            compare_headers(&expected, &no_key)
+            compare_headers(&expected, &no_key, NOT_COMPARED)
                 .unwrap_err()
                 .contains("Sec-WebSocket-Key")
         );
@@ -249,7 +269,7 @@ mod tests {
             ("sec-websocket-key", "k"),
         ]);
         assert!(
-            compare_headers(&expected, &wrong)
+            compare_headers(&expected, &wrong, NOT_COMPARED)
                 .unwrap_err()
                 .contains("header Host")
         );
@@ -260,13 +280,13 @@ mod tests {
             ("x-extra", "1"),
         ]);
         assert!(
-            compare_headers(&expected, &extra)
+            compare_headers(&expected, &extra, NOT_COMPARED)
                 .unwrap_err()
                 .contains("x-extra")
         );
         let missing = headers(&[("host", "h"), ("sec-websocket-key", "k")]);
         assert!(
-            compare_headers(&expected, &missing)
+            compare_headers(&expected, &missing, NOT_COMPARED)
                 .unwrap_err()
                 .contains("Upgrade")
         );
