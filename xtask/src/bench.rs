@@ -12,6 +12,7 @@ mod idle;
 mod load;
 mod measure;
 mod report;
+mod shell;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -35,14 +36,14 @@ per request), WebSocket echo (50 connections), cold start, RSS, and the RSS of 1
 idle WebSockets. Rounds alternate
 agent, baseline, agent, baseline...; figures are medians of the rounds. Then the
 client's memory while it reads a 1,000,000-event SSE stream and 256 MiB of command
-output through the emulator. Writes the `## Agent host (server)` and `## Client streams
-(memory)` sections of docs/BENCHMARKS.md.
+output through the emulator, and a shell's keystroke echo and 100 MiB `cat`. Writes the
+`## Agent host (server)` and `## Client streams and shells` sections of docs/BENCHMARKS.md.
 
   --rounds N   rounds per side and load (default 3)
   --secs S     length of one round in seconds (default 3)
   --quick      1 round of 1 s each, 3 cold starts: for development
   --no-write   print the report only, leave docs/BENCHMARKS.md alone
-  --client     the client streams only
+  --client     the client streams and shells only
 ";
 
 /// Concurrent connections of every load.
@@ -88,6 +89,8 @@ enum Args {
     Loadgen(load::Spec),
     /// Hidden: read one stream through the client at this endpoint, print its samples.
     ClientStream(client::Stream, String),
+    /// Hidden: measure a shell of the emulator at this endpoint (and pid).
+    ClientShell(String, u32),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -120,6 +123,13 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
                 Ok(())
             })
         }
+        Ok(Args::ClientShell(endpoint, pid)) => {
+            client::run_shell(&endpoint, pid).and_then(|figures| {
+                let line = serde_json::to_string(&figures).map_err(|e| e.to_string())?;
+                println!("{line}");
+                Ok(())
+            })
+        }
         Ok(Args::Bench(options)) => bench(&options),
         Err(e) => {
             eprintln!("error: {e}\n\n{USAGE}");
@@ -145,7 +155,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     };
     let (mut rounds, mut secs) = (None, None);
     let mut loadgen: Option<Load> = None;
-    let (mut client_stream, mut endpoint) = (None, None);
+    let (mut client_stream, mut endpoint, mut client_shell) = (None, None, false);
     let (mut port, mut pid, mut conns) = (None, None, CONNECTIONS);
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -176,6 +186,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                 client_stream = Some(stream.ok_or_else(|| format!("unknown stream `{name}`"))?);
             }
             "--endpoint" => endpoint = Some(value(arg)?.clone()),
+            "--client-shell" => client_shell = true,
             "--rounds" => rounds = Some(number(arg, value(arg)?)? as usize),
             "--secs" => secs = Some(number(arg, value(arg)?)?),
             "--loadgen" => {
@@ -190,6 +201,13 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     }
     options.rounds = rounds.unwrap_or(options.rounds).max(1);
     options.secs = secs.unwrap_or(options.secs);
+    if client_shell {
+        let endpoint = endpoint.ok_or("`--client-shell` needs `--endpoint`")?;
+        return Ok(Args::ClientShell(
+            endpoint,
+            pid.ok_or("`--client-shell` needs `--pid`")?,
+        ));
+    }
     if let Some(stream) = client_stream {
         let endpoint = endpoint.ok_or("`--client-stream` needs `--endpoint`")?;
         return Ok(Args::ClientStream(stream, endpoint));
@@ -297,14 +315,14 @@ fn bench(options: &Options) -> Result<(), String> {
     if !options.client_only {
         server(options, &binaries, &root)?;
     }
-    let streams = client::measure(&target.join("release"), &root)?;
-    let section = client::section(&streams);
+    let (streams, shell) = client::measure(&target.join("release"), &root)?;
+    let section = client::section(&streams, &shell);
     println!("{section}");
     if options.write {
         let path = root.join("docs").join("BENCHMARKS.md");
         report::write_section(&path, &section)?;
         eprintln!(
-            "wrote the `## Client streams (memory)` section of {}",
+            "wrote the `## Client streams and shells` section of {}",
             path.display()
         );
     }

@@ -90,6 +90,11 @@ impl Service {
         })
     }
 
+    /// The process id.
+    pub(crate) fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Polls `ready` until it holds; fails if the process exits first or the deadline
     /// passes.
     pub(crate) fn wait_ready(&mut self, mut ready: impl FnMut() -> bool) -> Result<(), String> {

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::measure::rss_kib;
+use super::shell::{CAT_BYTES, KEYSTROKES, ShellFigures};
 use crate::process::{Service, free_port};
 
 /// The runtime the emulator serves for the measure.
@@ -174,8 +175,8 @@ async fn read(stream: Stream, endpoint: &str) -> Result<Samples, String> {
 }
 
 /// Starts `bench_agent` and the emulator (release builds under `release`), then reads
-/// each stream in a fresh `xtask` process.
-pub(crate) fn measure(release: &Path, root: &Path) -> Result<Vec<Samples>, String> {
+/// each stream, and measures a shell, in a fresh `xtask` process each.
+pub(crate) fn measure(release: &Path, root: &Path) -> Result<(Vec<Samples>, ShellFigures), String> {
     let agent_port = free_port()?;
     let mut agent = Command::new(release.join("examples").join("bench_agent"));
     agent.env("PORT", agent_port.to_string());
@@ -223,13 +224,36 @@ pub(crate) fn measure(release: &Path, root: &Path) -> Result<Vec<Samples>, Strin
         );
         all.push(samples);
     }
+    let output = Command::new(release.join("xtask"))
+        .args(["bench", "--client-shell", "--endpoint", &endpoint])
+        .args(["--pid", &emulator.id().to_string()])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run the shell measure: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("the shell measure failed ({})", output.status));
+    }
+    let shell: ShellFigures = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("unreadable shell measure output: {e}"))?;
+    let ((client_early, emulator_early), (client_peak, emulator_peak)) = shell.memory();
+    eprintln!(
+        "shell    echo p50 {:.2} ms p99 {:.2} ms; cat {:.0} MB/s; RSS client {client_early}→{client_peak} KiB, emulator {emulator_early}→{emulator_peak} KiB",
+        shell.echo_ms(50.0),
+        shell.echo_ms(99.0),
+        shell.cat_mb_per_s()
+    );
     agent.check_alive();
     emulator.check_alive();
-    Ok(all)
+    Ok((all, shell))
 }
 
-/// The `## Client streams (memory)` section of `docs/BENCHMARKS.md`.
-pub(crate) fn section(all: &[Samples]) -> String {
+/// Hidden mode: the shell measure against the emulator at `endpoint`.
+pub(crate) fn run_shell(endpoint: &str, emulator: u32) -> Result<ShellFigures, String> {
+    super::shell::run(endpoint, ARN, TOKEN, emulator)
+}
+
+/// The `## Client streams and shells` section of `docs/BENCHMARKS.md`.
+pub(crate) fn section(all: &[Samples], shell: &ShellFigures) -> String {
     let mut table = String::from(
         "| Stream | Received | Time | RSS at 10% | Peak after 10% | RSS at the end | End − 10% |\n\
          |---|---:|---:|---:|---:|---:|---:|\n",
@@ -249,8 +273,21 @@ pub(crate) fn section(all: &[Samples]) -> String {
             samples.last_kib(),
         ));
     }
+    let ((client_early, emulator_early), (client_peak, emulator_peak)) = shell.memory();
+    let shells = format!(
+        "| Shell | Figure |\n|---|---:|\n\
+         | keystroke echo round trip, p50 ({KEYSTROKES} keys) | {:.2} ms |\n\
+         | keystroke echo round trip, p99 | {:.2} ms |\n\
+         | `cat` of {} MiB through the PTY | {:.0} MB/s |\n\
+         | client RSS at 10% → peak after | {client_early} → {client_peak} KiB |\n\
+         | emulator RSS at 10% → peak after | {emulator_early} → {emulator_peak} KiB |\n",
+        shell.echo_ms(50.0),
+        shell.echo_ms(99.0),
+        CAT_BYTES >> 20,
+        shell.cat_mb_per_s(),
+    );
     format!(
-        "## Client streams (memory)\n\n\
+        "## Client streams and shells\n\n\
          <!-- Written by `cargo xtask bench`: rerun it to refresh this section. -->\n\n\
          {}, loopback. Reproduce with `cargo xtask bench --client`.\n\n\
          A process of its own (release `xtask`, one thread) reads one stream through \
@@ -259,8 +296,14 @@ pub(crate) fn section(all: &[Samples]) -> String {
          `DEFAULT_MAX_RESPONSE_BYTES` (100 MB): a streamed answer is never collected, so \
          only a collected one is bounded by it. Flat memory: the RSS at the end is that at a \
          tenth of the way, within the allocator's noise.\n\n\
-         {table}",
-        super::report::measured_on()
+         {table}\n\
+         The shell: a keystroke is one byte sent to `cat` in a raw remote terminal and \
+         read back (client → emulator → PTY → `cat` → PTY → emulator → client); then \
+         `cat` of {} MiB of output, with the RSS of the client and of the emulator read \
+         {SAMPLES} times along the way.\n\n\
+         {shells}",
+        super::report::measured_on(),
+        CAT_BYTES >> 20,
     )
 }
 
@@ -288,11 +331,18 @@ mod tests {
             (300, 320, 310)
         );
         assert_eq!(Stream::parse("command"), Some(Stream::Command));
-        let section = section(&[samples]);
+        let shell = ShellFigures {
+            echo_us: vec![1000, 2000],
+            cat_bytes: CAT_BYTES,
+            cat_secs: 1.0,
+            rss_kib: vec![(CAT_BYTES, 1, 2)],
+        };
+        let section = section(&[samples], &shell);
         assert!(
-            section.starts_with("## Client streams (memory)\n"),
+            section.starts_with("## Client streams and shells\n"),
             "{section}"
         );
+        assert!(section.contains("p99 | 2.00 ms |"), "{section}");
         assert!(
             section.contains("| 300 KiB | 320 KiB | 310 KiB | +10 KiB |"),
             "{section}"
