@@ -58,6 +58,12 @@ pub(crate) enum Command {
     /// Talk to the agent over a WebSocket: stdin lines go out as text frames, messages
     /// come back on stdout.
     Ws(Ws),
+    /// Open an interactive shell in the agent's session: the terminal goes raw (Ctrl-C
+    /// reaches the remote shell, Ctrl-] detaches and leaves it running), window-size
+    /// changes are sent, a dropped connection is reattached with the output meanwhile
+    /// replayed, and `agentcore` exits with the remote shell's exit code.
+    #[cfg(unix)]
+    Shell(Shell),
     /// Run an agent locally behind the emulator: `cargo run` (or the command after `--`),
     /// restarted when it exits or on Ctrl-R; prints the `export` lines that let
     /// `invoke`, `exec` and `ws` in another terminal reach it with no flags.
@@ -137,6 +143,22 @@ pub(crate) struct Ws {
     /// then close.
     #[arg(long, default_value_t = 1000)]
     pub(crate) linger_ms: u64,
+}
+
+/// `agentcore shell`.
+#[cfg(unix)]
+#[derive(Debug, Args)]
+pub(crate) struct Shell {
+    /// The runtime ARN (or AGENT_ARN).
+    #[arg(env = ARN_ENV)]
+    pub(crate) arn: Option<String>,
+    /// The shell to open or reattach to (1–128 of A-Z a-z 0-9 _ -); a new one when
+    /// absent.
+    #[arg(long)]
+    pub(crate) shell_id: Option<String>,
+    /// Use a presigned URL instead of SigV4 headers (ignored with --bearer).
+    #[arg(long)]
+    pub(crate) presigned: bool,
 }
 
 /// `agentcore dev`.

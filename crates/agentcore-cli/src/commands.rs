@@ -27,11 +27,13 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Presign(args) => presign(global, args).await,
         Command::Ws(args) => ws(global, args).await,
         #[cfg(unix)]
+        Command::Shell(args) => crate::shell::run(global, args).await,
+        #[cfg(unix)]
         Command::Dev(args) => crate::dev::run(args).await,
     }
 }
 
-fn io_failure(err: std::io::Error) -> Failure {
+pub(crate) fn io_failure(err: std::io::Error) -> Failure {
     Failure {
         code: Code::Failure,
         message: format!("output: {err}"),
@@ -39,7 +41,7 @@ fn io_failure(err: std::io::Error) -> Failure {
 }
 
 /// The client: the endpoint override and the credentials the auth choice needs.
-async fn client(global: &Global) -> Result<RuntimeClient, Failure> {
+pub(crate) async fn client(global: &Global) -> Result<RuntimeClient, Failure> {
     let mut builder = if global.bearer.is_some() {
         RuntimeClient::builder()
     } else {
@@ -58,7 +60,7 @@ async fn client(global: &Global) -> Result<RuntimeClient, Failure> {
     Ok(builder.build()?)
 }
 
-fn session(global: &Global, arn: Option<&str>) -> Result<RuntimeSession, Failure> {
+pub(crate) fn session(global: &Global, arn: Option<&str>) -> Result<RuntimeSession, Failure> {
     let arn: RuntimeArn = required_arn(arn)
         .map_err(Failure::usage)?
         .parse()

@@ -6,6 +6,10 @@ mod commands;
 mod dev;
 mod exit;
 mod output;
+#[cfg(unix)]
+mod shell;
+#[cfg(unix)]
+mod terminal;
 
 use std::process::ExitCode;
 

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::{Tmux, quote, wait_for_file};
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
@@ -362,65 +364,9 @@ fn without_an_arn_the_error_names_agent_arn() {
     let _ = std::fs::remove_dir_all(home);
 }
 
-/// tmux on its own socket, so that no other tmux server is touched.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn screen(&self) -> String {
-        let output = self.run(&["capture-pane", "-p", "-J", "-S", "-500", "-t", "dev"]);
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn wait_for_screen(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(Instant::now() < deadline, "no {text:?} on:\n{screen}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
-fn wait_for_file(path: &Path) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(text) = std::fs::read_to_string(path)
-            && text.ends_with('\n')
-        {
-            return text;
-        }
-        assert!(Instant::now() < deadline, "no {}", path.display());
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn quote(word: &str) -> String {
-    format!("'{}'", word.replace('\'', r"'\''"))
-}
-
 #[test]
 fn ctrl_r_restarts_and_ctrl_c_stops_in_a_real_terminal() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipped: tmux is not installed (the keys need a real terminal)");
+    if !common::tmux_installed() {
         return;
     }
     let dir = scratch("tty");
@@ -449,42 +395,24 @@ fn ctrl_r_restarts_and_ctrl_c_stops_in_a_real_terminal() {
         dev = dev.join(" "),
     );
     std::fs::write(dir.join("script.sh"), script).unwrap();
-    let tmux = Tmux {
-        socket: format!("agentcore-dev-test-{}", std::process::id()),
-    };
-    let started = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
+    let tmux = Tmux::start(
         "dev",
-        "-x",
-        "250",
-        "-y",
-        "50",
+        (250, 50),
         &format!("sh {}", quote(dir.join("script.sh").to_str().unwrap())),
-    ]);
-    assert!(started.status.success(), "{started:?}");
+    );
 
     let screen = tmux.wait_for_screen("Ctrl-R restarts the agent, Ctrl-C stops");
     assert!(screen.contains("export AGENT_ARN="), "{screen}");
     let first = agent_pid(&pids, 1);
     // While dev runs, keys come one by one, unechoed, Ctrl-C included.
-    let tty = tmux.run(&["display-message", "-p", "-t", "dev", "#{pane_tty}"]);
-    let tty = String::from_utf8_lossy(&tty.stdout).trim().to_owned();
-    let mode = |tty: &str| {
-        let output = Command::new("stty")
-            .args(["-a", "-F", tty])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    };
-    let during = mode(&tty);
+    let tty = tmux.pane_tty();
+    let during = common::tty_mode(&tty);
     let flags: Vec<&str> = during.split_whitespace().collect();
     for flag in ["-icanon", "-echo", "-isig", "opost"] {
         assert!(flags.contains(&flag), "{flag} while dev runs: {during}");
     }
 
-    tmux.run(&["send-keys", "-t", "dev", "C-r"]);
+    tmux.keys(&["C-r"]);
     tmux.wait_for_screen("the agent is ready again");
     let second = agent_pid(&pids, 2);
     assert_ne!(second, first);
@@ -500,7 +428,7 @@ fn ctrl_r_restarts_and_ctrl_c_stops_in_a_real_terminal() {
     assert_eq!(invoke(&exports, "{}", &dir)["pid"], second);
 
     let (_, group) = proc_stat(second).unwrap();
-    tmux.run(&["send-keys", "-t", "dev", "C-c"]);
+    tmux.keys(&["C-c"]);
     assert_eq!(wait_for_file(&dir.join("status")), "0\n");
     tmux.wait_for_screen("stopping (Ctrl-C)");
     let before = std::fs::read_to_string(dir.join("before")).unwrap();
@@ -509,7 +437,7 @@ fn ctrl_r_restarts_and_ctrl_c_stops_in_a_real_terminal() {
         before,
         "the terminal mode was not restored"
     );
-    let after = mode(&tty);
+    let after = common::tty_mode(&tty);
     assert!(after.split_whitespace().any(|f| f == "icanon"), "{after}");
     assert!(!alive(second));
     assert!(!group_alive(group));

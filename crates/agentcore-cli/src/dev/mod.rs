@@ -22,9 +22,10 @@ use tokio::time::{Instant, sleep, sleep_until};
 
 use self::agent::Agent;
 use self::auth::{AwsCredentials, Secret};
-use self::terminal::{Key, RawMode};
+use self::terminal::Key;
 use crate::args::Dev;
 use crate::exit::{Code, Failure};
+use crate::terminal::{self as tty, RawMode};
 
 /// How long the agent's group has to exit after SIGTERM before SIGKILL.
 const GRACE: Duration = Duration::from_secs(5);
@@ -278,10 +279,10 @@ impl Events {
     /// Reads keys when stdin is a terminal this process has in the foreground; the
     /// guard restores the terminal.
     fn enable_keys(&mut self) -> Option<RawMode> {
-        if !io::stdin().is_terminal() || !terminal::foreground_terminal() {
+        if !io::stdin().is_terminal() || !tty::foreground_terminal() {
             return None;
         }
-        let enabled = RawMode::enable().and_then(|guard| Ok((guard, terminal::keys()?)));
+        let enabled = RawMode::keys().and_then(|guard| Ok((guard, terminal::keys()?)));
         match enabled {
             Ok((guard, keys)) => {
                 self.keys = Some(keys);

@@ -1,13 +1,8 @@
-//! Keys without Enter: while `dev` runs, a terminal on stdin is put in a mode with no
-//! line editing, echo or signal keys, and a guard puts it back on every way out (return,
-//! error, panic). Output processing stays on, so the agent's lines still begin at the
-//! left margin.
+//! The keys `dev` acts on, read one by one from a terminal in
+//! [`RawMode::keys`](crate::terminal::RawMode::keys).
 
 use std::io::{self, Read};
 
-use rustix::termios::{
-    LocalModes, OptionalActions, SpecialCodeIndex, Termios, tcgetattr, tcgetpgrp, tcsetattr,
-};
 use tokio::sync::mpsc;
 
 /// A key `dev` acts on.
@@ -26,39 +21,6 @@ impl Key {
             0x12 => Some(Self::Restart),
             _ => None,
         }
-    }
-}
-
-/// Whether stdin is a terminal that this process group has in the foreground (a
-/// background job must not touch it: changing its mode or reading it stops the job).
-pub(crate) fn foreground_terminal() -> bool {
-    tcgetpgrp(io::stdin()).is_ok_and(|group| group == rustix::process::getpgrp())
-}
-
-/// The terminal's mode before `dev` changed it; restored on drop.
-pub(crate) struct RawMode {
-    original: Termios,
-}
-
-impl RawMode {
-    /// Turns off ICANON (keys arrive one by one), ECHO, ISIG (Ctrl-C is a key) and
-    /// IEXTEN (so is Ctrl-V, Ctrl-O) on stdin.
-    pub(crate) fn enable() -> io::Result<Self> {
-        let stdin = io::stdin();
-        let original = tcgetattr(&stdin)?;
-        let mut keys = original.clone();
-        keys.local_modes
-            .remove(LocalModes::ICANON | LocalModes::ECHO | LocalModes::ISIG | LocalModes::IEXTEN);
-        keys.special_codes[SpecialCodeIndex::VMIN] = 1;
-        keys.special_codes[SpecialCodeIndex::VTIME] = 0;
-        tcsetattr(&stdin, OptionalActions::Now, &keys)?;
-        Ok(Self { original })
-    }
-}
-
-impl Drop for RawMode {
-    fn drop(&mut self) {
-        let _ = tcsetattr(io::stdin(), OptionalActions::Now, &self.original);
     }
 }
 
