@@ -63,6 +63,7 @@ impl From<Error> for Failure {
                 Error::Agent { .. } | Error::Decode(_) | Error::IncompleteCommand => Code::Service,
                 Error::InvalidArn(_)
                 | Error::InvalidSessionId(_)
+                | Error::InvalidShellId(_)
                 | Error::InvalidRegion(_)
                 | Error::InvalidEndpoint { .. }
                 | Error::InvalidEndpointOverride(_)

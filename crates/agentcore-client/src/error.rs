@@ -34,6 +34,10 @@ pub enum Error {
     /// A session id that is not 33 to 256 characters (or holds a control character).
     #[error(transparent)]
     InvalidSessionId(#[from] InvalidSessionId),
+    /// A shell id that is not 1 to 128 of `A-Z a-z 0-9 _ -` starting with a letter or
+    /// digit.
+    #[error(transparent)]
+    InvalidShellId(#[from] agentcore_contract::shell::InvalidShellId),
     /// A malformed region name.
     #[error(transparent)]
     InvalidRegion(#[from] InvalidRegion),
