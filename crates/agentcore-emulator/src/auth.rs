@@ -1,4 +1,6 @@
 //! Who may call: bearer tokens (fixed or HS256 JWTs), SigV4 headers or presigned URLs.
+//! A browser, which cannot set `Authorization` on a WebSocket, offers its bearer token as
+//! a subprotocol instead (`/ws/shells`): see [`offered_subprotocols`].
 //!
 //! Checked from the head first, so that an unauthenticated request is refused before its
 //! body is read. A SigV4 header signature covers the body: when the client declared the
@@ -8,6 +10,8 @@
 
 use std::time::SystemTime;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::HeaderMap;
 
 use crate::config::Config;
@@ -26,14 +30,93 @@ pub(crate) enum Admission {
     AfterBody,
 }
 
-/// Checks the request's credentials from its head, as the service does.
+/// The WebSocket subprotocol a browser offers, bare, next to its bearer token
+/// (`base64UrlBearerAuthorization.<token>`); the 101 selects it.
+///
+/// ```
+/// assert_eq!(agentcore_emulator::shell::BEARER_SUBPROTOCOL, "base64UrlBearerAuthorization");
+/// ```
+pub const BEARER_SUBPROTOCOL: &str = "base64UrlBearerAuthorization";
+
+/// The longest bearer token accepted in a subprotocol, in characters of its base64url
+/// form; a longer one is refused with 400.
+///
+/// ```
+/// assert_eq!(agentcore_emulator::shell::MAX_SUBPROTOCOL_TOKEN_CHARS, 4096);
+/// ```
+pub const MAX_SUBPROTOCOL_TOKEN_CHARS: usize = 4096;
+
+/// What a WebSocket handshake offers in `Sec-WebSocket-Protocol` for auth.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Subprotocols {
+    /// The bearer token of `base64UrlBearerAuthorization.<base64url(token)>`, decoded.
+    pub(crate) bearer: Option<String>,
+    /// Whether the bare [`BEARER_SUBPROTOCOL`] was offered (the 101 then selects it).
+    pub(crate) bearer_offered: bool,
+}
+
+/// Reads the auth subprotocols a handshake offers: every `Sec-WebSocket-Protocol` value,
+/// comma-separated.
+///
+/// # Errors
+/// 400 for an encoded token over [`MAX_SUBPROTOCOL_TOKEN_CHARS`] or a token offered
+/// without the bare protocol (a browser would refuse the 101 that selects it); 401 for a
+/// token that is not base64url (without padding) of UTF-8.
+pub(crate) fn offered_subprotocols(headers: &HeaderMap) -> Result<Subprotocols, ServiceError> {
+    let mut offered = Subprotocols::default();
+    let mut encoded = None;
+    let values = headers.get_all(http::header::SEC_WEBSOCKET_PROTOCOL);
+    for protocol in values
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+    {
+        if protocol == BEARER_SUBPROTOCOL {
+            offered.bearer_offered = true;
+        } else if let Some(token) = protocol
+            .strip_prefix(BEARER_SUBPROTOCOL)
+            .and_then(|rest| rest.strip_prefix('.'))
+        {
+            encoded.get_or_insert(token);
+        }
+    }
+    let Some(encoded) = encoded else {
+        return Ok(offered);
+    };
+    let chars = encoded.chars().count();
+    if chars > MAX_SUBPROTOCOL_TOKEN_CHARS {
+        return Err(ServiceError::validation(format!(
+            "the bearer token subprotocol has {chars} characters, more than {MAX_SUBPROTOCOL_TOKEN_CHARS}"
+        )));
+    }
+    if !offered.bearer_offered {
+        return Err(ServiceError::validation(format!(
+            "a bearer token subprotocol must be offered with {BEARER_SUBPROTOCOL} itself"
+        )));
+    }
+    let token = URL_SAFE_NO_PAD
+        .decode(encoded)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| {
+            ServiceError::unauthorized("the bearer token subprotocol is not base64url of a token")
+        })?;
+    offered.bearer = Some(token);
+    Ok(offered)
+}
+
+/// Checks the request's credentials from its head, as the service does: a bearer token
+/// (`Authorization`, else `subprotocol_bearer`, the one a handshake offered as a
+/// subprotocol), else a SigV4 signature (header or query), else anonymous if allowed.
 pub(crate) fn check_head(
     config: &Config,
     region: &str,
     request: &SignedRequest<'_>,
     now: SystemTime,
+    subprotocol_bearer: Option<&str>,
 ) -> Result<Admission, ServiceError> {
-    if let Some(token) = bearer(request.headers) {
+    if let Some(token) = bearer(request.headers).or(subprotocol_bearer) {
         if token.is_empty() {
             return Err(ServiceError::unauthorized("empty bearer token"));
         }
@@ -102,4 +185,60 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     scheme
         .eq_ignore_ascii_case("bearer")
         .then_some(token.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offering(values: &[&str]) -> Result<Subprotocols, ServiceError> {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(http::header::SEC_WEBSOCKET_PROTOCOL, value.parse().unwrap());
+        }
+        offered_subprotocols(&headers)
+    }
+
+    #[test]
+    fn the_bearer_subprotocol_and_its_limits() {
+        let encoded = URL_SAFE_NO_PAD.encode("tok?en>");
+        let offered = offering(&[&format!(
+            "{BEARER_SUBPROTOCOL}.{encoded}, {BEARER_SUBPROTOCOL}"
+        )])
+        .unwrap();
+        assert_eq!(offered.bearer.as_deref(), Some("tok?en>"));
+        assert!(offered.bearer_offered);
+        // The same in two headers, and the bare one alone.
+        let split = offering(&[
+            &format!("{BEARER_SUBPROTOCOL}.{encoded}"),
+            BEARER_SUBPROTOCOL,
+        ]);
+        assert_eq!(split.unwrap().bearer.as_deref(), Some("tok?en>"));
+        let bare = offering(&[BEARER_SUBPROTOCOL]).unwrap();
+        assert_eq!((bare.bearer, bare.bearer_offered), (None, true));
+        assert_eq!(offering(&["chat"]).unwrap(), Subprotocols::default());
+
+        // The token without the bare protocol, padding, not base64url, too long.
+        let alone = offering(&[&format!("{BEARER_SUBPROTOCOL}.{encoded}")]).unwrap_err();
+        assert_eq!(alone.status, http::StatusCode::BAD_REQUEST);
+        let padded = URL_SAFE_NO_PAD.encode("ab") + "=";
+        for bad in [padded.as_str(), "a+b/", "!"] {
+            let err = offering(&[&format!("{BEARER_SUBPROTOCOL}.{bad}, {BEARER_SUBPROTOCOL}")])
+                .unwrap_err();
+            assert_eq!(err.status, http::StatusCode::UNAUTHORIZED, "{bad}");
+        }
+        // 3 bytes are 4 characters of base64.
+        let at_limit = URL_SAFE_NO_PAD.encode("t".repeat(MAX_SUBPROTOCOL_TOKEN_CHARS / 4 * 3));
+        assert_eq!(at_limit.len(), MAX_SUBPROTOCOL_TOKEN_CHARS);
+        let fits = offering(&[&format!(
+            "{BEARER_SUBPROTOCOL}.{at_limit}, {BEARER_SUBPROTOCOL}"
+        )]);
+        assert!(fits.unwrap().bearer.is_some());
+        let over = URL_SAFE_NO_PAD.encode("t".repeat(MAX_SUBPROTOCOL_TOKEN_CHARS / 4 * 3 + 1));
+        let err = offering(&[&format!(
+            "{BEARER_SUBPROTOCOL}.{over}, {BEARER_SUBPROTOCOL}"
+        )])
+        .unwrap_err();
+        assert_eq!(err.status, http::StatusCode::BAD_REQUEST);
+    }
 }

@@ -50,6 +50,21 @@ pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// ```
 pub const DEFAULT_AGENT_TIMEOUT: Duration = Duration::from_secs(900);
 
+/// How many shells (`/ws/shells`) one runtime session may run at once, by default: the
+/// service's "up to 10 shells per runtime"; one more is refused with 429.
+///
+/// ```
+/// assert_eq!(agentcore_emulator::DEFAULT_MAX_SHELLS_PER_SESSION, 10);
+/// ```
+pub const DEFAULT_MAX_SHELLS_PER_SESSION: usize = 10;
+/// How much output of a shell produced while no client is attached is kept for the next
+/// one, by default: the service's 256 KiB ([`agentcore_contract::shell::REPLAY_BYTES`]).
+///
+/// ```
+/// assert_eq!(agentcore_emulator::DEFAULT_SHELL_REPLAY_BYTES, 256 * 1024);
+/// ```
+pub const DEFAULT_SHELL_REPLAY_BYTES: usize = agentcore_contract::shell::REPLAY_BYTES;
+
 /// One runtime: its ARN, the local agent behind it, and its endpoints (qualifiers).
 ///
 /// ```
@@ -100,6 +115,10 @@ pub struct Config {
     pub(crate) header_read_timeout: Duration,
     pub(crate) agent_timeout: Duration,
     pub(crate) work_root: PathBuf,
+    /// The shell's program and arguments; `None`: `$SHELL`, else `/bin/sh`.
+    pub(crate) shell_command: Option<(String, Vec<String>)>,
+    pub(crate) max_shells_per_session: usize,
+    pub(crate) shell_replay_bytes: usize,
 }
 
 /// Shows the settings; secrets (tokens, the JWT secret, secret keys) as `<redacted>`.
@@ -124,6 +143,9 @@ impl std::fmt::Debug for Config {
             .field("header_read_timeout", &self.header_read_timeout)
             .field("agent_timeout", &self.agent_timeout)
             .field("work_root", &self.work_root)
+            .field("shell_command", &self.shell_command)
+            .field("max_shells_per_session", &self.max_shells_per_session)
+            .field("shell_replay_bytes", &self.shell_replay_bytes)
             .finish()
     }
 }
@@ -146,6 +168,9 @@ impl Default for Config {
             agent_timeout: DEFAULT_AGENT_TIMEOUT,
             work_root: std::env::temp_dir()
                 .join(format!("agentcore-emulator-{}", std::process::id())),
+            shell_command: None,
+            max_shells_per_session: DEFAULT_MAX_SHELLS_PER_SESSION,
+            shell_replay_bytes: DEFAULT_SHELL_REPLAY_BYTES,
         }
     }
 }
@@ -386,6 +411,55 @@ impl EmulatorBuilder {
     /// ```
     pub fn work_root(mut self, root: impl Into<PathBuf>) -> Self {
         self.config.work_root = root.into();
+        self
+    }
+
+    /// The shell `/ws/shells` runs: `program` with `args`, in the session's directory on
+    /// a PTY (default: `$SHELL` of the emulator's environment, else `/bin/sh`, without
+    /// arguments). It gets the emulator's environment with `TERM` set to
+    /// [`SHELL_TERM`](crate::shell::SHELL_TERM).
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().shell_command("/bin/bash", ["--norc"]).build();
+    /// assert!(format!("{emulator:?}").contains(r#"shell_command: Some(("/bin/bash", ["--norc"]))"#));
+    /// ```
+    pub fn shell_command<I, S>(mut self, program: impl Into<String>, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let args = args.into_iter().map(Into::into).collect();
+        self.config.shell_command = Some((program.into(), args));
+        self
+    }
+
+    /// How many shells one runtime session may run at once; one more is refused with
+    /// `429 ThrottlingException` (default [`DEFAULT_MAX_SHELLS_PER_SESSION`]; at least 1).
+    /// A shell that exited while detached, whose output waits for a client, does not
+    /// count.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().max_shells_per_session(2).build();
+    /// assert!(format!("{emulator:?}").contains("max_shells_per_session: 2"));
+    /// ```
+    pub fn max_shells_per_session(mut self, limit: usize) -> Self {
+        self.config.max_shells_per_session = limit.max(1);
+        self
+    }
+
+    /// How many bytes of a shell's output produced while no client is attached are kept
+    /// for the next one; older bytes are dropped and counted in the next `Connected`
+    /// status's `bytesDropped` (default [`DEFAULT_SHELL_REPLAY_BYTES`]).
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().shell_replay_bytes(4096).build();
+    /// assert!(format!("{emulator:?}").contains("shell_replay_bytes: 4096"));
+    /// ```
+    pub fn shell_replay_bytes(mut self, limit: usize) -> Self {
+        self.config.shell_replay_bytes = limit;
         self
     }
 

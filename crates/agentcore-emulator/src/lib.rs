@@ -7,6 +7,8 @@
 //! - `POST /runtimes/{arn}/invocations`: forwarded to the agent's `/invocations`, JSON and
 //!   SSE streamed through without buffering;
 //! - `GET /runtimes/{arn}/ws`: proxied to the agent's `/ws` both ways, close codes kept;
+//! - `GET /runtimes/{arn}/ws/shells?shellId=..`: an interactive [shell] on a real PTY in
+//!   the session's working directory, detached and reattached by shell id;
 //! - `POST /runtimes/{arn}/commands`: runs the command with `sh -c` in the session's own
 //!   working directory and streams stdout and stderr as AWS event-stream frames as they
 //!   come; the timeout ends it with `TIMED_OUT`;
@@ -44,7 +46,9 @@ mod jwt;
 mod proxy;
 mod server;
 mod session;
+pub mod shell;
 mod sigv4;
+mod upgrade;
 
 use std::collections::HashSet;
 use std::convert::Infallible;
@@ -61,8 +65,8 @@ use tokio::task::JoinHandle;
 pub use body::BoxError;
 pub use config::{
     Config, DEFAULT_AGENT_TIMEOUT, DEFAULT_CLOCK_SKEW, DEFAULT_HEADER_READ_TIMEOUT,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_SESSION_IDLE_TIMEOUT,
-    EmulatorBuilder, Runtime,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_SHELLS_PER_SESSION,
+    DEFAULT_SESSION_IDLE_TIMEOUT, DEFAULT_SHELL_REPLAY_BYTES, EmulatorBuilder, Runtime,
 };
 pub use error::ServiceError;
 pub use jwt::sign_hs256;
@@ -85,7 +89,8 @@ pub struct Emulator {
     config: Config,
 }
 
-/// A running emulator; dropping it stops it.
+/// A running emulator; dropping it stops it (and kills its shells), and
+/// [`shutdown`](Self::shutdown) stops it gracefully.
 ///
 /// ```
 /// # use agentcore_emulator::Emulator;
@@ -103,6 +108,7 @@ pub struct RunningEmulator {
     addr: SocketAddr,
     server: JoinHandle<()>,
     reaper: JoinHandle<()>,
+    shells: Arc<shell::Shells>,
 }
 
 impl Emulator {
@@ -149,9 +155,11 @@ impl Emulator {
     pub fn start_on(self, listener: TcpListener) -> std::io::Result<RunningEmulator> {
         let addr = listener.local_addr()?;
         let idle = self.config.session_idle_timeout;
+        let shells = Arc::new(shell::Shells::new(&self.config));
         let state = Arc::new(server::State {
             sessions: session::Sessions::new(self.config.work_root.clone(), idle),
             client: hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build_http(),
+            shells: Arc::clone(&shells),
             stopped: Mutex::new(HashSet::new()),
             config: self.config,
         });
@@ -161,7 +169,7 @@ impl Emulator {
                 let mut tick = tokio::time::interval((idle / 4).max(Duration::from_millis(50)));
                 loop {
                     tick.tick().await;
-                    state.sessions.reap().await;
+                    reap(&state).await;
                 }
             }
         });
@@ -170,7 +178,20 @@ impl Emulator {
             addr,
             server,
             reaper,
+            shells,
         })
+    }
+}
+
+/// Ends the sessions idle past the timeout, their shells first; a session with a client
+/// attached to one of its shells is in use, not idle.
+async fn reap(state: &server::State) {
+    let expired = state
+        .sessions
+        .expired(|runtime, session| state.shells.attached(runtime, session));
+    for (runtime, session) in expired {
+        state.shells.end_session(&runtime, &session).await;
+        state.sessions.stop(&runtime, &session).await;
     }
 }
 
@@ -255,12 +276,40 @@ impl RunningEmulator {
     pub async fn wait(mut self) {
         let _ = (&mut self.server).await;
     }
+
+    /// Stops gracefully: no new connections; every client attached to a shell is closed
+    /// with 1001 (going away) and every shell process killed. Returns once those
+    /// connections closed, or after a few seconds (a client that does not read its
+    /// close). Other connections in flight are left to finish, as with a drop.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let running = Emulator::builder().build().start("127.0.0.1:0").await?;
+    /// let addr = running.addr();
+    /// running.shutdown().await;
+    /// assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn shutdown(mut self) {
+        self.server.abort();
+        self.reaper.abort();
+        // The listener goes with the accept loop.
+        let _ = (&mut self.server).await;
+        self.shells.shut_down(SHUTDOWN_PATIENCE).await;
+    }
 }
+
+/// How long [`RunningEmulator::shutdown`] waits for shell connections to close.
+const SHUTDOWN_PATIENCE: Duration = Duration::from_secs(5);
 
 impl Drop for RunningEmulator {
     fn drop(&mut self) {
         self.server.abort();
         self.reaper.abort();
+        self.shells.kill_all();
     }
 }
 

@@ -81,6 +81,16 @@ struct Args {
     /// Where session directories are made [default: a temp folder].
     #[arg(long)]
     work_dir: Option<String>,
+    /// The shell of /ws/shells: a program and its arguments, split at whitespace
+    /// [default: $SHELL, else /bin/sh].
+    #[arg(long, value_name = "COMMAND")]
+    shell_command: Option<String>,
+    /// How many shells one runtime session may run at once.
+    #[arg(long, default_value_t = agentcore_emulator::DEFAULT_MAX_SHELLS_PER_SESSION)]
+    max_shells_per_session: usize,
+    /// Bytes of a detached shell's output kept for the next client.
+    #[arg(long, default_value_t = agentcore_emulator::DEFAULT_SHELL_REPLAY_BYTES)]
+    shell_replay_bytes: usize,
 }
 
 /// The emulator to start, what it serves, and whether anyone can get in.
@@ -98,7 +108,16 @@ impl Args {
             .session_idle_timeout(Duration::from_secs(self.session_idle_timeout))
             .max_connections(self.max_connections)
             .header_read_timeout(Duration::from_secs(self.header_read_timeout))
-            .agent_timeout(Duration::from_secs(self.agent_timeout));
+            .agent_timeout(Duration::from_secs(self.agent_timeout))
+            .max_shells_per_session(self.max_shells_per_session)
+            .shell_replay_bytes(self.shell_replay_bytes);
+        if let Some(command) = &self.shell_command {
+            let mut words = command.split_whitespace();
+            let program = words
+                .next()
+                .ok_or("--shell-command takes a program (and its arguments)")?;
+            builder = builder.shell_command(program, words);
+        }
         for token in &self.bearer_tokens {
             builder = builder.bearer_token(token.as_str());
         }
@@ -188,9 +207,8 @@ async fn main() -> ExitCode {
     for (arn, url) in &runtimes {
         println!("  {arn} -> {url}");
     }
-    tokio::select! {
-        () = running.wait() => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
+    // Ctrl-C: shell connections are closed with 1001 and their shells killed.
+    let _ = tokio::signal::ctrl_c().await;
+    running.shutdown().await;
     ExitCode::SUCCESS
 }

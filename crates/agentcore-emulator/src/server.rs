@@ -1,4 +1,4 @@
-//! The data-plane routes: `/runtimes/{arn}/invocations|ws|commands|stopruntimesession`.
+//! The data-plane routes: `/runtimes/{arn}/invocations|ws|ws/shells|commands|stopruntimesession`.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -19,6 +19,7 @@ use crate::config::{Config, Runtime};
 use crate::error::ServiceError;
 use crate::proxy::{self, AgentClient, Call};
 use crate::session::Sessions;
+use crate::shell::{self, ShellKey, Shells};
 use crate::sigv4::{SignedRequest, query_pairs};
 
 /// What every request shares.
@@ -26,6 +27,7 @@ pub(crate) struct State {
     pub(crate) config: Config,
     pub(crate) sessions: Sessions,
     pub(crate) client: AgentClient,
+    pub(crate) shells: Arc<Shells>,
     /// Client tokens of stops already done (stopping is idempotent).
     pub(crate) stopped: Mutex<HashSet<(String, String)>>,
 }
@@ -38,6 +40,7 @@ enum Operation {
     Commands,
     Stop,
     AgentCard,
+    Shells,
 }
 
 impl Operation {
@@ -49,6 +52,7 @@ impl Operation {
             Self::Commands => "InvokeAgentRuntimeCommand",
             Self::Stop => "StopRuntimeSession",
             Self::AgentCard => "GetAgentCard",
+            Self::Shells => "InvokeAgentRuntimeCommandShell",
         }
     }
 }
@@ -117,7 +121,10 @@ async fn route(
     let (arn, operation) = parse_path(&path)?;
     seen.operation = Some(operation);
     seen.runtime = Some(arn.as_str().to_owned());
-    let expected = if matches!(operation, Operation::WebSocket | Operation::AgentCard) {
+    let expected = if matches!(
+        operation,
+        Operation::WebSocket | Operation::AgentCard | Operation::Shells
+    ) {
         Method::GET
     } else {
         Method::POST
@@ -128,8 +135,15 @@ async fn route(
             request.method()
         )));
     }
-    let on_upgrade = (operation == Operation::WebSocket).then(|| hyper::upgrade::on(&mut request));
+    let upgrades = matches!(operation, Operation::WebSocket | Operation::Shells);
+    let on_upgrade = upgrades.then(|| hyper::upgrade::on(&mut request));
     let (parts, body) = request.into_parts();
+    // A browser's bearer token comes as a WebSocket subprotocol (shells only).
+    let subprotocols = if operation == Operation::Shells {
+        auth::offered_subprotocols(&parts.headers)?
+    } else {
+        auth::Subprotocols::default()
+    };
     // Credentials first, from the head: nothing unauthenticated is read.
     let signed = SignedRequest {
         method: parts.method.as_str(),
@@ -139,7 +153,13 @@ async fn route(
     };
     let now = SystemTime::now();
     let region = arn.region().as_str();
-    let admission = auth::check_head(&state.config, region, &signed, now)?;
+    let admission = auth::check_head(
+        &state.config,
+        region,
+        &signed,
+        now,
+        subprotocols.bearer.as_deref(),
+    )?;
     let limit = state.config.max_payload_bytes;
     if declared_length(&parts.headers).is_some_and(|length| length > limit as u64) {
         return Err(too_large(limit));
@@ -202,10 +222,7 @@ async fn route(
         }
         Operation::WebSocket => {
             touch(state, &arn, session).await?;
-            let key = parts
-                .headers
-                .get(http::header::SEC_WEBSOCKET_KEY)
-                .ok_or_else(|| ServiceError::validation("not a WebSocket handshake"))?;
+            let key = crate::upgrade::websocket_key(&parts.headers)?;
             let on_upgrade = on_upgrade.ok_or_else(|| ServiceError::internal("no upgrade"))?;
             proxy::websocket(&call, &parts.headers, key, on_upgrade).await?
         }
@@ -222,6 +239,24 @@ async fn route(
             response
         }
         Operation::Stop => stop(state, &arn, session, &body).await?,
+        Operation::Shells => {
+            let shell = shell::shell_id(&query)?;
+            let directory = touch(state, &arn, session).await?;
+            let on_upgrade = on_upgrade.ok_or_else(|| ServiceError::internal("no upgrade"))?;
+            let key = ShellKey {
+                runtime: arn.as_str().to_owned(),
+                session: session.to_owned(),
+                shell,
+            };
+            shell::connect(
+                &state.shells,
+                key,
+                &directory,
+                &parts.headers,
+                on_upgrade,
+                subprotocols.bearer_offered,
+            )?
+        }
         Operation::AgentCard => {
             touch(state, &arn, session).await?;
             let timeout = state.config.agent_timeout;
@@ -282,6 +317,8 @@ async fn stop(
             )));
         }
     }
+    // Its shells first (their exit status reaches attached clients), then its directory.
+    state.shells.end_session(arn.as_str(), session).await;
     let stopped = state.sessions.stop(arn.as_str(), session).await;
     let mut done = state.stopped.lock().unwrap_or_else(PoisonError::into_inner);
     let repeat = token
@@ -324,6 +361,7 @@ fn parse_path(path: &str) -> Result<(RuntimeArn, Operation), ServiceError> {
         RuntimeOperation::Commands => Operation::Commands,
         RuntimeOperation::StopRuntimeSession => Operation::Stop,
         RuntimeOperation::AgentCard => Operation::AgentCard,
+        RuntimeOperation::Shells => Operation::Shells,
         _ => return Err(unknown()),
     };
     let arn = percent_decode_str(arn).decode_utf8_lossy();

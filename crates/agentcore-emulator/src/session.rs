@@ -72,21 +72,22 @@ impl Sessions {
             .contains_key(&(runtime.to_owned(), session_id.to_owned()))
     }
 
-    /// Ends the sessions idle longer than the timeout; how many.
-    pub(crate) async fn reap(&self) -> usize {
-        let idle: Vec<(String, String)> = self
-            .live()
-            .iter()
-            .filter(|(_, s)| s.last_used.elapsed() > self.idle_timeout)
-            .map(|(key, _)| key.clone())
-            .collect();
-        let mut ended = 0;
-        for (runtime, id) in &idle {
-            if self.stop(runtime, id).await {
-                ended += 1;
+    /// The sessions idle longer than the timeout, to end (with [`Sessions::stop`]); those
+    /// `in_use` says are in use count as used now instead.
+    pub(crate) fn expired(&self, in_use: impl Fn(&str, &str) -> bool) -> Vec<(String, String)> {
+        let mut live = self.live();
+        let mut expired = Vec::new();
+        for ((runtime, id), session) in live.iter_mut() {
+            if session.last_used.elapsed() <= self.idle_timeout {
+                continue;
+            }
+            if in_use(runtime, id) {
+                session.last_used = Instant::now();
+            } else {
+                expired.push((runtime.clone(), id.clone()));
             }
         }
-        ended
+        expired
     }
 
     /// A directory name that no session id can steer outside the root.
@@ -127,7 +128,20 @@ mod tests {
                 .await
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
-        assert_eq!(sessions.reap().await, 1);
+        // In use: not expired, and its idle time starts again.
+        assert!(sessions.expired(|_, _| true).is_empty());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let expired = sessions.expired(|_, _| false);
+        assert_eq!(
+            expired,
+            vec![(
+                "arn".to_owned(),
+                "../../etc/passwd-0123456789abcdef0123".to_owned()
+            )]
+        );
+        for (runtime, id) in &expired {
+            assert!(sessions.stop(runtime, id).await);
+        }
         assert!(!sessions.is_live("arn", "../../etc/passwd-0123456789abcdef0123"));
         let _ = std::fs::remove_dir_all(root);
     }
