@@ -104,8 +104,8 @@ pub use presign::{Presign, PresignedUrl};
 pub use request::Payload;
 pub use session::RuntimeSession;
 pub use shell::{
-    MAX_ENCODED_TOKEN, OAUTH_SUBPROTOCOL, OpenShell, OpenShellBuilder, ReconnectPolicy,
-    SHELL_CLOSE_TIMEOUT, SHELL_PING_INTERVAL, SHELL_PONG_TIMEOUT, Shell, ShellEvent, ShellInput,
+    OpenShell, OpenShellBuilder, ReconnectPolicy, SHELL_CLOSE_TIMEOUT, SHELL_PING_INTERVAL,
+    SHELL_PONG_TIMEOUT, Shell, ShellEvent, ShellInput,
 };
 pub use transport::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_READ_TIMEOUT,

@@ -30,21 +30,7 @@ pub(crate) enum Admission {
     AfterBody,
 }
 
-/// The WebSocket subprotocol a browser offers, bare, next to its bearer token
-/// (`base64UrlBearerAuthorization.<token>`); the 101 selects it.
-///
-/// ```
-/// assert_eq!(agentcore_emulator::shell::BEARER_SUBPROTOCOL, "base64UrlBearerAuthorization");
-/// ```
-pub const BEARER_SUBPROTOCOL: &str = "base64UrlBearerAuthorization";
-
-/// The longest bearer token accepted in a subprotocol, in characters of its base64url
-/// form; a longer one is refused with 400.
-///
-/// ```
-/// assert_eq!(agentcore_emulator::shell::MAX_SUBPROTOCOL_TOKEN_CHARS, 4096);
-/// ```
-pub const MAX_SUBPROTOCOL_TOKEN_CHARS: usize = 4096;
+pub use agentcore_contract::shell::{BEARER_SUBPROTOCOL, MAX_SUBPROTOCOL_TOKEN_CHARS};
 
 /// What a WebSocket handshake offers in `Sec-WebSocket-Protocol` for auth.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

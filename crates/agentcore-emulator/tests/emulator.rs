@@ -304,7 +304,8 @@ async fn commands_stream_output_exit_codes_and_timeouts() {
         .iter()
         .filter_map(|e| e["contentDelta"]["stdout"].as_str())
         .collect();
-    assert!(dir.contains("agentcore-emulator"), "{dir}");
+    let root = world.work_root().to_str().unwrap();
+    assert!(dir.starts_with(root), "{dir} is not in {root}");
 
     let reply = post(
         emulator,

@@ -28,6 +28,9 @@ pub const TEMP_SECRET_KEY: &str = "testkit/temporary+secret";
 /// The session token of [`TEMP_ACCESS_KEY`] (with characters that need encoding).
 pub const SESSION_TOKEN: &str = "testkit-session-token//+=";
 
+/// Worlds started by this process, for their directories' names.
+static WORLDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// A fresh session of [`ARN`] (a random id, as a new caller's).
 pub fn session() -> RuntimeSession {
     RuntimeSession::new(ARN.parse::<RuntimeArn>().expect("the testkit ARN"))
@@ -52,6 +55,14 @@ pub fn session_with_id(id: &str) -> RuntimeSession {
 pub struct World {
     agent: Agent,
     emulator: RunningEmulator,
+    /// The emulator's session directories: this world's own, removed with it.
+    work_root: std::path::PathBuf,
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.work_root);
+    }
 }
 
 impl World {
@@ -63,7 +74,13 @@ impl World {
     /// Like [`start`](Self::start), with more emulator settings.
     pub async fn start_with(configure: impl FnOnce(EmulatorBuilder) -> EmulatorBuilder) -> Self {
         let agent = Agent::start().await;
+        let work_root = std::env::temp_dir().join(format!(
+            "agentcore-testkit-{}-{}",
+            std::process::id(),
+            WORLDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
         let builder = Emulator::builder()
+            .work_root(&work_root)
             .runtime_with_qualifiers(ARN, agent.url(), &[QUALIFIER])
             .expect("the testkit ARN")
             .bearer_token(BEARER_TOKEN)
@@ -75,7 +92,11 @@ impl World {
             .start("127.0.0.1:0")
             .await
             .expect("the emulator starts");
-        World { agent, emulator }
+        World {
+            agent,
+            emulator,
+            work_root,
+        }
     }
 
     /// The emulator's base URL, `http://127.0.0.1:PORT`.
@@ -86,6 +107,11 @@ impl World {
     /// The running emulator.
     pub fn emulator(&self) -> &RunningEmulator {
         &self.emulator
+    }
+
+    /// The emulator's session directories (removed with the world).
+    pub fn work_root(&self) -> &std::path::Path {
+        &self.work_root
     }
 
     /// The agent behind the emulator.

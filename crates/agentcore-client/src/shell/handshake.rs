@@ -3,7 +3,9 @@
 
 use agentcore_contract::endpoint::RuntimeOperation;
 use agentcore_contract::headers::SESSION_ID;
-use agentcore_contract::shell::{SHELL_ID_PARAM, ShellId};
+use agentcore_contract::shell::{
+    BEARER_SUBPROTOCOL, MAX_SUBPROTOCOL_TOKEN_CHARS, SHELL_ID_PARAM, ShellId,
+};
 use aws_smithy_types::base64;
 use http::HeaderMap;
 use http::header::{HOST, SEC_WEBSOCKET_PROTOCOL};
@@ -14,13 +16,6 @@ use crate::handshake::{WebSocketRequest, header_value, insert_upgrade, qualifier
 use crate::presign::{Presign, PresignedUrl, SESSION_ID_PARAM};
 use crate::session::RuntimeSession;
 use crate::sign::push_param;
-
-/// The subprotocol that names the OAuth scheme; the token travels in a second one,
-/// `base64UrlBearerAuthorization.<token in unpadded base64url>`.
-pub const OAUTH_SUBPROTOCOL: &str = "base64UrlBearerAuthorization";
-
-/// The longest token, once encoded, that fits the subprotocol: 4096 characters.
-pub const MAX_ENCODED_TOKEN: usize = 4096;
 
 /// `/runtimes/{arn}/ws/shells`.
 fn shell_path(session: &RuntimeSession) -> String {
@@ -82,8 +77,11 @@ impl RuntimeClient {
     /// The URL and subprotocols of a shell with an OAuth token, as a browser opens it
     /// (`new WebSocket(request.url(), request.subprotocols())`): the session id in the
     /// query, the token in the subprotocol `base64UrlBearerAuthorization.<token>`
-    /// (unpadded base64url, at most [`MAX_ENCODED_TOKEN`] characters) followed by
-    /// [`OAUTH_SUBPROTOCOL`]. The token is never in `Debug` output.
+    /// (unpadded base64url, at most
+    /// [`MAX_SUBPROTOCOL_TOKEN_CHARS`](agentcore_contract::shell::MAX_SUBPROTOCOL_TOKEN_CHARS)
+    /// characters) followed by
+    /// [`BEARER_SUBPROTOCOL`](agentcore_contract::shell::BEARER_SUBPROTOCOL). The token is
+    /// never in `Debug` output.
     ///
     /// ```
     /// use agentcore_client::{RuntimeClient, RuntimeSession};
@@ -111,16 +109,16 @@ impl RuntimeClient {
             return Err(Error::EmptyBearerToken);
         }
         let encoded = base64url(token.as_bytes());
-        if encoded.len() > MAX_ENCODED_TOKEN {
+        if encoded.len() > MAX_SUBPROTOCOL_TOKEN_CHARS {
             return Err(Error::InvalidOption(format!(
-                "the bearer token is {} characters in base64url, more than the {MAX_ENCODED_TOKEN} a shell subprotocol takes",
+                "the bearer token is {} characters in base64url, more than the {MAX_SUBPROTOCOL_TOKEN_CHARS} a shell subprotocol takes",
                 encoded.len()
             )));
         }
         let endpoint = self.endpoint(session);
         let mut query = shell_query(session, shell_id);
         push_param(&mut query, SESSION_ID_PARAM, session.session_id().as_str());
-        let protocols = format!("{OAUTH_SUBPROTOCOL}.{encoded}, {OAUTH_SUBPROTOCOL}");
+        let protocols = format!("{BEARER_SUBPROTOCOL}.{encoded}, {BEARER_SUBPROTOCOL}");
         let mut protocols = header_value(SEC_WEBSOCKET_PROTOCOL.as_str(), &protocols)?;
         protocols.set_sensitive(true);
         let mut headers = HeaderMap::with_capacity(8);

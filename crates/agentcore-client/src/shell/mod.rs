@@ -8,6 +8,5 @@ mod reconnect;
 mod session;
 
 pub use builder::{OpenShell, OpenShellBuilder, SHELL_PING_INTERVAL, SHELL_PONG_TIMEOUT};
-pub use handshake::{MAX_ENCODED_TOKEN, OAUTH_SUBPROTOCOL};
 pub use reconnect::ReconnectPolicy;
 pub use session::{SHELL_CLOSE_TIMEOUT, Shell, ShellEvent, ShellInput};

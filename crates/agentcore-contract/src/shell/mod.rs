@@ -45,6 +45,22 @@ pub const SHELL_ID_PARAM: &str = "shellId";
 /// ```
 pub const CLOSE_KICKED: u16 = 4000;
 
+/// The WebSocket subprotocol of OAuth for shells: a browser offers
+/// `base64UrlBearerAuthorization.<token in unpadded base64url>` then this, bare, and the
+/// runtime's 101 selects the bare one.
+///
+/// ```
+/// assert_eq!(agentcore_contract::shell::BEARER_SUBPROTOCOL, "base64UrlBearerAuthorization");
+/// ```
+pub const BEARER_SUBPROTOCOL: &str = "base64UrlBearerAuthorization";
+
+/// The longest bearer token a subprotocol carries, in characters of its base64url form.
+///
+/// ```
+/// assert_eq!(agentcore_contract::shell::MAX_SUBPROTOCOL_TOKEN_CHARS, 4096);
+/// ```
+pub const MAX_SUBPROTOCOL_TOKEN_CHARS: usize = 4096;
+
 /// How much output produced while no client is attached is kept for the next one:
 /// 256 KB.
 ///
