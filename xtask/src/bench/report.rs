@@ -244,7 +244,7 @@ impl Report {
     }
 }
 
-/// "Measured on <date>, Linux x86_64, <cores> cores (<CPU>)": today, this machine.
+/// `Measured on <date>, Linux x86_64, <cores> cores (<CPU>)`: today, this machine.
 pub(crate) fn measured_on() -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
