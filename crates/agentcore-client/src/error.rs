@@ -146,6 +146,19 @@ pub enum Error {
     /// another client): nothing more can be sent to it.
     #[error("the shell is closed")]
     ShellClosed,
+    /// An MCP server answered a request with a JSON-RPC error: an unknown tool or
+    /// method, invalid arguments (`-32602`), an internal error (feature `mcp`).
+    #[error("the MCP server refused the request (JSON-RPC error {code}): {message}")]
+    JsonRpc {
+        /// The JSON-RPC error code, such as `-32602` (invalid params).
+        code: i32,
+        /// The server's message.
+        message: String,
+    },
+    /// The MCP session failed otherwise: it closed, or the server's messages were not
+    /// what MCP says (feature `mcp`).
+    #[error("MCP session error: {0}")]
+    Mcp(String),
 }
 
 impl Error {

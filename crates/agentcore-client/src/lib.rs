@@ -28,6 +28,10 @@
 //! - [`RuntimeClient::stop_runtime_session`], retried with jittered backoff
 //!   ([`RetryPolicy`]).
 //!
+//! With the `mcp` feature, `RuntimeClient::mcp` calls MCP servers hosted on the
+//! runtime: an [rmcp](https://docs.rs/rmcp) client transport over invocations
+//! (`client.mcp(&arn).connect().await?` gives an rmcp client: `list_tools`, `call_tool`).
+//!
 //! They share one pooled hyper-util client (rustls, HTTP/1.1 and HTTP/2) with connect and
 //! read timeouts; dropping a future or a stream cancels its request. Defaults are those
 //! of CONTRACT.md §2 (qualifier `DEFAULT`, `Accept` per operation, generated session ids
@@ -73,6 +77,8 @@ mod error;
 mod handshake;
 mod head;
 mod invoke;
+#[cfg(feature = "mcp")]
+mod mcp;
 mod operation;
 mod presign;
 mod request;
@@ -88,6 +94,10 @@ pub use agentcore_contract as contract;
 pub use agentcore_contract::ws::{CloseFrame, Message};
 pub use aws_credential_types::Credentials;
 pub use aws_smithy_async::time::{StaticTimeSource, TimeSource};
+/// The official Rust MCP SDK, at the version [`RuntimeClient::mcp`] speaks (feature
+/// `mcp`).
+#[cfg(feature = "mcp")]
+pub use rmcp;
 
 pub use client::{RuntimeClient, RuntimeClientBuilder, load_sdk_config};
 pub use command::{CommandDecoder, CommandEvent, CommandStatus};
@@ -96,6 +106,8 @@ pub use error::Error;
 pub use handshake::WebSocketRequest;
 pub use head::ResponseHead;
 pub use invoke::{EventStream, InvokeResponse, check_agent_error};
+#[cfg(feature = "mcp")]
+pub use mcp::{ConnectMcp, McpBuilder, McpClient, McpHttpClient, McpTransport};
 pub use operation::{
     AgentCardBuilder, CallTarget, CommandBuilder, ConnectBuilder, InvokeBuilder,
     InvokeStreamBuilder, OperationBuilder, PresignedUrlBuilder, StopSessionBuilder, kind,

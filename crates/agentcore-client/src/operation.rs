@@ -395,6 +395,12 @@ impl<'c, O> OperationBuilder<'c, O> {
         self.client
     }
 
+    /// The call's options (user id, trace and extra headers, timeout, limit).
+    #[cfg_attr(not(feature = "mcp"), allow(dead_code))]
+    pub(crate) fn options(&self) -> &CallOptions {
+        &self.options
+    }
+
     /// The auth of this call: its own, else the client's bearer token, else SigV4.
     pub(crate) fn chosen_auth(&self) -> Auth {
         match (&self.auth, self.client.bearer_token()) {
