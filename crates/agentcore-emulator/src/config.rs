@@ -65,14 +65,16 @@ pub const DEFAULT_MAX_SHELLS_PER_SESSION: usize = 10;
 /// ```
 pub const DEFAULT_SHELL_REPLAY_BYTES: usize = agentcore_contract::shell::REPLAY_BYTES;
 
-/// One runtime: its ARN, the local agent behind it, and its endpoints (qualifiers).
+/// One runtime: its ARN, the local agent behind it, what the agent serves, and its
+/// endpoints (qualifiers).
 ///
 /// ```
-/// use agentcore_emulator::Runtime;
+/// use agentcore_emulator::{Runtime, ServerProtocol};
 ///
 /// let runtime = Runtime {
 ///     arn: "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo".parse().unwrap(),
 ///     agent: "http://127.0.0.1:8080".into(),
+///     protocol: ServerProtocol::Http,
 ///     qualifiers: vec!["DEFAULT".into()],
 /// };
 /// assert_eq!(runtime.arn.runtime_id(), "demo");
@@ -83,8 +85,46 @@ pub struct Runtime {
     pub arn: RuntimeArn,
     /// The agent's base URL, e.g. `http://127.0.0.1:8080`.
     pub agent: String,
+    /// What the agent serves, which says where invocations go.
+    pub protocol: ServerProtocol,
     /// The endpoint names accepted as `qualifier` (always including `DEFAULT`).
     pub qualifiers: Vec<String>,
+}
+
+/// What a runtime's container serves (the runtime's `serverProtocol`), and so the path
+/// of the container that `invocations` are forwarded to.
+///
+/// ```
+/// use agentcore_emulator::ServerProtocol;
+///
+/// assert_eq!(ServerProtocol::Http.invocation_path(), "/invocations");
+/// assert_eq!(ServerProtocol::Mcp.invocation_path(), "/mcp");
+/// assert_eq!(ServerProtocol::default(), ServerProtocol::Http);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ServerProtocol {
+    /// An HTTP agent: `POST /invocations` (and `/ws`, the agent card).
+    #[default]
+    Http,
+    /// An MCP server: MCP's Streamable HTTP transport at `POST /mcp`; each invocation is
+    /// one JSON-RPC message, its answer JSON or SSE, `Mcp-Session-Id` and
+    /// `Mcp-Protocol-Version` passed through both ways.
+    Mcp,
+}
+
+impl ServerProtocol {
+    /// The container path an invocation is forwarded to.
+    ///
+    /// ```
+    /// assert_eq!(agentcore_emulator::ServerProtocol::Mcp.invocation_path(), "/mcp");
+    /// ```
+    pub fn invocation_path(self) -> &'static str {
+        match self {
+            Self::Http => "/invocations",
+            Self::Mcp => "/mcp",
+        }
+    }
 }
 
 /// The emulator's configuration. Build it with [`crate::Emulator::builder`].
@@ -217,9 +257,58 @@ impl EmulatorBuilder {
     /// # let _ = emulator;
     /// ```
     pub fn runtime_with_qualifiers(
+        self,
+        arn: &str,
+        agent: &str,
+        qualifiers: &[&str],
+    ) -> Result<Self, agentcore_contract::InvalidArn> {
+        self.push_runtime(arn, agent, ServerProtocol::Http, qualifiers)
+    }
+
+    /// Serves `arn` as an MCP runtime: `invocations` are forwarded to `{url}/mcp`, where
+    /// the MCP server in the container serves MCP's Streamable HTTP transport (`url` is
+    /// the container's base, `http://host:port`). Auth, sessions and the other
+    /// operations are as for [`runtime`](Self::runtime); the answers (JSON, or SSE passed
+    /// on as it comes) carry `Mcp-Session-Id` and `Mcp-Protocol-Version` back.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder()
+    ///     .mcp_runtime("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/tools", "http://127.0.0.1:8000")
+    ///     .unwrap()
+    ///     .build();
+    /// assert!(format!("{emulator:?}").contains("protocol: Mcp"));
+    /// assert!(Emulator::builder().mcp_runtime("not-an-arn", "http://127.0.0.1:8000").is_err());
+    /// ```
+    pub fn mcp_runtime(self, arn: &str, url: &str) -> Result<Self, agentcore_contract::InvalidArn> {
+        self.mcp_runtime_with_qualifiers(arn, url, &[])
+    }
+
+    /// Serves `arn` as an MCP runtime ([`mcp_runtime`](Self::mcp_runtime)) with extra
+    /// endpoint names besides `DEFAULT`.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder()
+    ///     .mcp_runtime_with_qualifiers("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/tools", "http://127.0.0.1:8000", &["canary"])
+    ///     .unwrap()
+    ///     .build();
+    /// assert!(format!("{emulator:?}").contains("canary"));
+    /// ```
+    pub fn mcp_runtime_with_qualifiers(
+        self,
+        arn: &str,
+        url: &str,
+        qualifiers: &[&str],
+    ) -> Result<Self, agentcore_contract::InvalidArn> {
+        self.push_runtime(arn, url, ServerProtocol::Mcp, qualifiers)
+    }
+
+    fn push_runtime(
         mut self,
         arn: &str,
         agent: &str,
+        protocol: ServerProtocol,
         qualifiers: &[&str],
     ) -> Result<Self, agentcore_contract::InvalidArn> {
         let mut names = vec!["DEFAULT".to_owned()];
@@ -227,6 +316,7 @@ impl EmulatorBuilder {
         self.config.runtimes.push(Runtime {
             arn: arn.parse()?,
             agent: agent.trim_end_matches('/').to_owned(),
+            protocol,
             qualifiers: names,
         });
         Ok(self)

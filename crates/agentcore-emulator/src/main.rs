@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use agentcore_emulator::{Emulator, EmulatorBuilder};
+use agentcore_emulator::{Emulator, EmulatorBuilder, ServerProtocol};
 use clap::Parser;
 
 const DEFAULT_ARN: &str = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/local-agent";
@@ -26,6 +26,10 @@ struct Args {
     /// A runtime to serve, `ARN` or `ARN=URL` (repeatable) [default: a local-agent ARN].
     #[arg(long = "arn", value_name = "ARN[=URL]")]
     arns: Vec<String>,
+    /// An MCP runtime to serve, `ARN=URL` (repeatable): its invocations go to the MCP
+    /// server at `URL/mcp` (MCP's Streamable HTTP transport).
+    #[arg(long = "mcp-arn", value_name = "ARN=URL")]
+    mcp_arns: Vec<String>,
     /// An endpoint name accepted besides DEFAULT (repeatable).
     #[arg(long = "qualifier", value_name = "NAME")]
     qualifiers: Vec<String>,
@@ -96,7 +100,7 @@ struct Args {
 /// The emulator to start, what it serves, and whether anyone can get in.
 struct Plan {
     builder: EmulatorBuilder,
-    /// `(ARN, agent URL)` pairs.
+    /// `(ARN, agent URL)` pairs (an MCP runtime's URL with its `/mcp`).
     runtimes: Vec<(String, String)>,
     anyone: bool,
 }
@@ -148,7 +152,7 @@ impl Args {
                 None => (given.clone(), self.agent.clone()),
             })
             .collect();
-        if runtimes.is_empty() {
+        if runtimes.is_empty() && self.mcp_arns.is_empty() {
             runtimes.push((DEFAULT_ARN.to_owned(), self.agent.clone()));
         }
         let names: Vec<&str> = self.qualifiers.iter().map(String::as_str).collect();
@@ -156,6 +160,20 @@ impl Args {
             builder = builder
                 .runtime_with_qualifiers(arn, url, &names)
                 .map_err(|err| format!("--arn {arn}: {err}"))?;
+        }
+        for given in &self.mcp_arns {
+            let Some((arn, url)) = given.split_once('=') else {
+                return Err(format!("--mcp-arn takes ARN=URL, got {given:?}"));
+            };
+            builder = builder
+                .mcp_runtime_with_qualifiers(arn, url, &names)
+                .map_err(|err| format!("--mcp-arn {arn}: {err}"))?;
+            let target = format!(
+                "{}{} (MCP)",
+                url.trim_end_matches('/'),
+                ServerProtocol::Mcp.invocation_path()
+            );
+            runtimes.push((arn.to_owned(), target));
         }
         let anyone = self.allow_anonymous
             || !self.bearer_tokens.is_empty()

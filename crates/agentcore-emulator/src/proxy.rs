@@ -42,6 +42,8 @@ const FORWARDED: [&str; 10] = [
 /// What a call to the agent carries besides the caller's headers.
 pub(crate) struct Call<'a> {
     pub(crate) agent: &'a str,
+    /// The agent's path for invocations: `/invocations`, or `/mcp` for an MCP server.
+    pub(crate) invocation_path: &'static str,
     pub(crate) session_id: &'a str,
     /// The request id: the agent's `X-Amzn-Bedrock-AgentCore-Runtime-Request-Id` and the
     /// caller's `x-amzn-requestid`.
@@ -81,9 +83,18 @@ pub(crate) fn agent_failed(status: StatusCode) -> ServiceError {
     ))
 }
 
-/// Forwards an invocation; the agent's answer streams back as it comes. A non-2xx answer,
-/// an agent that cannot be reached, or one that does not answer within `timeout`, is a
-/// `424 RuntimeClientError`, each with its own message.
+/// Answer headers the service passes back to the caller besides its own.
+const ANSWERED: [&str; 4] = [
+    "content-type",
+    "cache-control",
+    headers::MCP_SESSION_ID,
+    headers::MCP_PROTOCOL_VERSION,
+];
+
+/// Forwards an invocation (to `/invocations`, or an MCP server's `/mcp`); the agent's
+/// answer streams back as it comes, with its status (a `202` for an MCP notification).
+/// A non-2xx answer, an agent that cannot be reached, or one that does not answer within
+/// `timeout`, is a `424 RuntimeClientError`, each with its own message.
 pub(crate) async fn invoke(
     client: &AgentClient,
     call: &Call<'_>,
@@ -91,12 +102,13 @@ pub(crate) async fn invoke(
     body: Bytes,
     timeout: Duration,
 ) -> Result<Response<Body>, ServiceError> {
-    let request = Request::post(format!("{}/invocations", call.agent)).body(Full::new(body));
+    let url = format!("{}{}", call.agent, call.invocation_path);
+    let request = Request::post(url).body(Full::new(body));
     let response = send_to_agent(client, call, headers, request, timeout).await?;
     let (parts, body) = response.into_parts();
     let mut answer = Response::new(body.map_err(Into::into).boxed_unsync());
     *answer.status_mut() = parts.status;
-    for name in ["content-type", "cache-control", headers::MCP_SESSION_ID] {
+    for name in ANSWERED {
         if let Some(value) = parts.headers.get(name) {
             answer.headers_mut().insert(name, value.clone());
         }

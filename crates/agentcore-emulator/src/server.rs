@@ -210,6 +210,7 @@ async fn route(
     seen.session = Some(session.to_owned());
     let call = Call {
         agent: &runtime.agent,
+        invocation_path: runtime.protocol.invocation_path(),
         session_id: session,
         request_id,
         allowlist: &state.config.forward_headers,
