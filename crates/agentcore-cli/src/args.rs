@@ -58,6 +58,9 @@ pub(crate) enum Command {
     /// Talk to the agent over a WebSocket: stdin lines go out as text frames, messages
     /// come back on stdout.
     Ws(Ws),
+    /// Call an MCP server hosted on the runtime: list its tools, call one.
+    #[command(subcommand)]
+    Mcp(Mcp),
     /// Open an interactive shell in the agent's session: the terminal goes raw (Ctrl-C
     /// reaches the remote shell, Ctrl-] detaches and leaves it running), window-size
     /// changes are sent, a dropped connection is reattached with the output meanwhile
@@ -143,6 +146,42 @@ pub(crate) struct Ws {
     /// then close.
     #[arg(long, default_value_t = 1000)]
     pub(crate) linger_ms: u64,
+}
+
+/// `agentcore mcp`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Mcp {
+    /// List the server's tools: names, descriptions and input schemas (readable text on
+    /// a terminal; JSON, as MCP gives them, with --json or when piped).
+    Tools(McpTools),
+    /// Call a tool with JSON arguments and print its result: each text block as it is,
+    /// other blocks as JSON lines (the whole result as JSON with --json). A tool error
+    /// (`isError`) exits with 7.
+    Call(McpCall),
+}
+
+/// `agentcore mcp tools`.
+#[derive(Debug, Args)]
+pub(crate) struct McpTools {
+    /// The MCP runtime's ARN (or AGENT_ARN).
+    #[arg(env = ARN_ENV)]
+    pub(crate) arn: Option<String>,
+    /// Print the tools as JSON, even on a terminal.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `agentcore mcp call`.
+#[derive(Debug, Args)]
+pub(crate) struct McpCall {
+    /// The MCP runtime's ARN (may be left out when AGENT_ARN is set), then the tool's
+    /// name, then its arguments: a JSON object, `@path` for a file, `-` for stdin
+    /// (`{}` when absent).
+    #[arg(value_name = "ARN] TOOL [JSON-ARGS", num_args = 1..=3, required = true)]
+    pub(crate) positional: Vec<String>,
+    /// Print the whole result as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// `agentcore shell`.
@@ -249,6 +288,40 @@ impl Exec {
     }
 }
 
+impl McpCall {
+    /// The runtime ARN, the tool and its arguments' source (`{}` when absent).
+    pub(crate) fn arn_tool_and_args(&self) -> Result<(String, String, PayloadSource), String> {
+        let given: Vec<&str> = self.positional.iter().map(String::as_str).collect();
+        arn_tool_and_args(&given, env_arn().as_deref())
+    }
+}
+
+/// `[ARN] TOOL [JSON-ARGS]`: the ARN is the first argument when it starts with `arn:`,
+/// else `env` (AGENT_ARN's value).
+fn arn_tool_and_args(
+    given: &[&str],
+    env: Option<&str>,
+) -> Result<(String, String, PayloadSource), String> {
+    let too_many = || "too many arguments: [ARN] TOOL [JSON-ARGS]".to_owned();
+    let (arn, rest) = match given {
+        [first, rest @ ..] if first.starts_with("arn:") => ((*first).to_owned(), rest),
+        rest => match env.filter(|arn| !arn.is_empty()) {
+            Some(arn) => (arn.to_owned(), rest),
+            None => return Err(NO_ARN.to_owned()),
+        },
+    };
+    match rest {
+        [] => Err("missing the tool's name (after the runtime ARN)".to_owned()),
+        [tool] => Ok((
+            arn,
+            (*tool).to_owned(),
+            PayloadSource::Text("{}".to_owned()),
+        )),
+        [tool, args] => Ok((arn, (*tool).to_owned(), PayloadSource::from_arg(Some(args)))),
+        _ => Err(too_many()),
+    }
+}
+
 fn parse_param(value: &str) -> Result<(String, String), String> {
     value
         .split_once('=')
@@ -327,6 +400,47 @@ mod tests {
             pair("nope", Some("{}"))
         );
         assert!(required_arn(None).unwrap_err().contains("AGENT_ARN"));
+    }
+
+    #[test]
+    fn mcp_call_takes_an_optional_arn_a_tool_and_optional_arguments() {
+        const ARN: &str = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/tools";
+        let text = |t: &str| PayloadSource::Text(t.to_owned());
+        assert_eq!(
+            arn_tool_and_args(&[ARN, "add", r#"{"a":1}"#], None),
+            Ok((ARN.to_owned(), "add".to_owned(), text(r#"{"a":1}"#)))
+        );
+        assert_eq!(
+            arn_tool_and_args(&[ARN, "whoami"], None),
+            Ok((ARN.to_owned(), "whoami".to_owned(), text("{}")))
+        );
+        assert_eq!(
+            arn_tool_and_args(&["add", "-"], Some(ARN)),
+            Ok((ARN.to_owned(), "add".to_owned(), PayloadSource::Stdin))
+        );
+        assert_eq!(
+            arn_tool_and_args(&["add", "@a.json"], Some(ARN)),
+            Ok((
+                ARN.to_owned(),
+                "add".to_owned(),
+                PayloadSource::File("a.json".into())
+            ))
+        );
+        assert!(
+            arn_tool_and_args(&["add"], None)
+                .unwrap_err()
+                .contains("AGENT_ARN")
+        );
+        assert!(
+            arn_tool_and_args(&[ARN], None)
+                .unwrap_err()
+                .contains("tool")
+        );
+        assert!(
+            arn_tool_and_args(&["a", "b", "c"], Some(ARN))
+                .unwrap_err()
+                .contains("too many")
+        );
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Stop(args) => stop(global, args).await,
         Command::Presign(args) => presign(global, args).await,
         Command::Ws(args) => ws(global, args).await,
+        Command::Mcp(command) => crate::mcp::run(global, command).await,
         #[cfg(unix)]
         Command::Shell(args) => crate::shell::run(global, args).await,
         #[cfg(unix)]
@@ -76,8 +77,9 @@ pub(crate) fn session(global: &Global, arn: Option<&str>) -> Result<RuntimeSessi
     Ok(session)
 }
 
-async fn read_payload(source: PayloadSource) -> Result<Payload, Failure> {
-    let bytes = match source {
+/// The bytes of an argument, a file or stdin.
+async fn read_source(source: PayloadSource) -> Result<Vec<u8>, Failure> {
+    Ok(match source {
         PayloadSource::Text(text) => text.into_bytes(),
         PayloadSource::File(path) => tokio::fs::read(&path)
             .await
@@ -90,10 +92,21 @@ async fn read_payload(source: PayloadSource) -> Result<Payload, Failure> {
                 .map_err(|err| Failure::usage(format!("cannot read stdin: {err}")))?;
             buffer
         }
-    };
+    })
+}
+
+/// A payload: JSON, sent as it was given.
+async fn read_payload(source: PayloadSource) -> Result<Payload, Failure> {
+    let bytes = read_source(source).await?;
     serde_json::from_slice::<serde_json::Value>(&bytes)
         .map_err(|err| Failure::usage(format!("the payload is not JSON: {err}")))?;
     Ok(Payload::bytes(bytes, "application/json"))
+}
+
+/// JSON from an argument, a file or stdin.
+pub(crate) async fn read_json(source: PayloadSource) -> Result<serde_json::Value, Failure> {
+    let bytes = read_source(source).await?;
+    serde_json::from_slice(&bytes).map_err(|err| Failure::usage(format!("not JSON: {err}")))
 }
 
 async fn invoke(global: &Global, args: &Invoke) -> Result<ExitCode, Failure> {

@@ -19,7 +19,8 @@ pub(crate) enum Code {
     Throttled = 5,
     /// The service could not be reached, or did not answer in time.
     Transport = 6,
-    /// The agent or the service failed (5xx, 424, an agent error event).
+    /// The agent or the service failed (5xx, 424, an agent error event, an MCP tool
+    /// error).
     Service = 7,
 }
 
@@ -61,6 +62,12 @@ impl From<Error> for Failure {
             match err {
                 Error::NoCredentials | Error::Credentials(_) => Code::AuthRefused,
                 Error::Agent { .. } | Error::Decode(_) | Error::IncompleteCommand => Code::Service,
+                // An unknown tool or method, arguments the tool refuses: the caller's.
+                Error::JsonRpc {
+                    code: -32602 | -32601,
+                    ..
+                } => Code::Usage,
+                Error::JsonRpc { .. } | Error::Mcp(_) => Code::Service,
                 Error::InvalidArn(_)
                 | Error::InvalidSessionId(_)
                 | Error::InvalidShellId(_)

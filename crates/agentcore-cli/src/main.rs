@@ -5,6 +5,7 @@ mod commands;
 #[cfg(unix)]
 mod dev;
 mod exit;
+mod mcp;
 mod output;
 #[cfg(unix)]
 mod shell;
