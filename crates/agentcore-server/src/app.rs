@@ -17,6 +17,8 @@ use crate::context::RequestContext;
 use crate::error::{BoxError, NamedError};
 use crate::handler::{DynEntrypoint, Entrypoint, erase};
 use crate::health::{Health, PingFn};
+#[cfg(feature = "mcp")]
+use crate::mcp::service::{self, McpFactory, McpOptions};
 use crate::middleware::{self, AppService, ApplyLayer};
 use crate::shutdown::Shutdown;
 use crate::state::AppState;
@@ -52,6 +54,8 @@ pub struct App {
     pub(crate) on_startup: Vec<Hook>,
     pub(crate) on_shutdown: Vec<Hook>,
     pub(crate) layers: Vec<ApplyLayer>,
+    #[cfg(feature = "mcp")]
+    pub(crate) mcp: Option<McpFactory>,
 }
 
 /// An app taken apart to run.
@@ -102,6 +106,8 @@ impl App {
             on_startup: Vec::new(),
             on_shutdown: Vec::new(),
             layers: Vec::new(),
+            #[cfg(feature = "mcp")]
+            mcp: None,
         }
     }
 
@@ -161,6 +167,54 @@ impl App {
                 .map(|result| result.map_err(NamedError::new))
                 .boxed()
         }));
+        self
+    }
+
+    /// Serves an MCP server on the runtime's MCP contract (feature `mcp`): rmcp's
+    /// Streamable HTTP transport on `/mcp`, port 8000 ([`crate::mcp`] says where, how and
+    /// what applies). `server` makes the rmcp server handler: once per request when
+    /// stateless (the default), once per session when [stateful](App::mcp_stateful), so
+    /// keep it cheap (clone what is built once). `/ping` is answered on the same port.
+    ///
+    /// ```
+    /// use agentcore_server::App;
+    /// use rmcp::ServerHandler;
+    ///
+    /// #[derive(Clone)]
+    /// struct Empty;
+    /// impl ServerHandler for Empty {}
+    ///
+    /// let app = App::new().mcp(|| Empty);
+    /// # if std::env::var_os("MCP_PORT").is_none() {
+    /// assert_eq!(app.bind_address().port(), 8000); // MCP_PORT, if set, wins
+    /// # }
+    /// assert_eq!(app.port(9000).bind_address().port(), 9000);
+    /// ```
+    #[cfg(feature = "mcp")]
+    pub fn mcp<F, S>(mut self, server: F) -> Self
+    where
+        F: Fn() -> S + Send + Sync + 'static,
+        S: rmcp::ServerHandler,
+    {
+        self.mcp = Some(service::factory(server));
+        self.config.mcp.serve = true;
+        self
+    }
+
+    /// Keeps MCP sessions (feature `mcp`): `initialize` issues an `Mcp-Session-Id`, later
+    /// requests carry it, and one server handler serves the whole session. Stateless (the
+    /// default), every request stands alone and no session id is issued. Sessions are
+    /// bounded by [`App::mcp_max_sessions`] and [`App::mcp_session_idle_timeout`].
+    ///
+    /// ```
+    /// use agentcore_server::App;
+    ///
+    /// let app = App::new().mcp_stateful(true);
+    /// assert!(format!("{app:?}").contains("stateful: true"));
+    /// ```
+    #[cfg(feature = "mcp")]
+    pub fn mcp_stateful(mut self, stateful: bool) -> Self {
+        self.config.mcp.stateful = stateful;
         self
     }
 
@@ -373,9 +427,22 @@ impl App {
         self.config.bind_address()
     }
 
-    /// Splits the app into what requests share, the settings, and the hooks.
-    pub(crate) fn into_parts(self, handlers: Handle) -> Parts {
+    /// Splits the app into what requests share, the settings, and the hooks;
+    /// `listening_on` is the address the server listens on.
+    pub(crate) fn into_parts(self, handlers: Handle, listening_on: IpAddr) -> Parts {
         let config = self.config;
+        let shutdown = Shutdown::default();
+        #[cfg(feature = "mcp")]
+        let mcp = self.mcp.map(|build| {
+            build(McpOptions {
+                settings: config.mcp,
+                max_body_bytes: config.max_body_bytes,
+                check_host: listening_on.is_loopback(),
+                cancel: shutdown.cut_child(),
+            })
+        });
+        #[cfg(not(feature = "mcp"))]
+        let _ = listening_on;
         let state = AppState {
             entrypoint: self.entrypoint,
             websocket: self.websocket,
@@ -385,8 +452,10 @@ impl App {
             max_body_bytes: config.max_body_bytes,
             body_read_timeout: config.body_read_timeout,
             handlers,
-            shutdown: Shutdown::default(),
+            shutdown,
             sessions: Tracker::default(),
+            #[cfg(feature = "mcp")]
+            mcp,
         };
         Parts {
             state: Arc::new(state),

@@ -1,5 +1,6 @@
 //! The settings of a server, their defaults, and what is read from the host (container
-//! detection, `PORT`). Every limit and timeout of the host is named here.
+//! detection, `PORT`, and `MCP_PORT` for an MCP server). Every limit and timeout of the
+//! host is named here.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
@@ -88,6 +89,64 @@ pub(crate) struct Config {
     pub(crate) max_pending_connections: usize,
     pub(crate) server_threads: usize,
     pub(crate) websocket: WebSocketLimits,
+    #[cfg(feature = "mcp")]
+    pub(crate) mcp: McpSettings,
+}
+
+/// The port of the runtime's MCP contract.
+///
+/// ```
+/// assert_eq!(agentcore_server::mcp::DEFAULT_PORT, 8000);
+/// ```
+#[cfg(feature = "mcp")]
+pub const DEFAULT_MCP_PORT: u16 = 8000;
+/// The environment variable that overrides [`DEFAULT_MCP_PORT`]. `PORT` is not read for
+/// an MCP server: images shared across runtimes set it for the HTTP contract.
+///
+/// ```
+/// assert_eq!(agentcore_server::mcp::PORT_ENV, "MCP_PORT");
+/// ```
+#[cfg(feature = "mcp")]
+pub const MCP_PORT_ENV: &str = "MCP_PORT";
+/// How many stateful MCP sessions are kept at once, by default; an `initialize` past it
+/// gets `503`.
+///
+/// ```
+/// assert_eq!(agentcore_server::mcp::DEFAULT_MAX_SESSIONS, 1024);
+/// ```
+#[cfg(feature = "mcp")]
+pub const DEFAULT_MCP_MAX_SESSIONS: usize = 1024;
+/// How long a stateful MCP session may go without a request before it is closed, by
+/// default: the runtime's own idle session timeout (15 minutes).
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(agentcore_server::mcp::DEFAULT_SESSION_IDLE_TIMEOUT, Duration::from_secs(900));
+/// ```
+#[cfg(feature = "mcp")]
+pub const DEFAULT_MCP_SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// The settings of an MCP server.
+#[cfg(feature = "mcp")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct McpSettings {
+    /// Whether the app serves MCP (then it listens on the MCP port).
+    pub(crate) serve: bool,
+    pub(crate) stateful: bool,
+    pub(crate) max_sessions: usize,
+    pub(crate) session_idle_timeout: Duration,
+}
+
+#[cfg(feature = "mcp")]
+impl Default for McpSettings {
+    fn default() -> Self {
+        Self {
+            serve: false,
+            stateful: false,
+            max_sessions: DEFAULT_MCP_MAX_SESSIONS,
+            session_idle_timeout: DEFAULT_MCP_SESSION_IDLE_TIMEOUT,
+        }
+    }
 }
 
 /// The limits of accepted WebSockets.
@@ -116,6 +175,8 @@ impl Default for Config {
             max_pending_connections: DEFAULT_MAX_PENDING_CONNECTIONS,
             server_threads: DEFAULT_SERVER_THREADS,
             websocket: WebSocketLimits::default(),
+            #[cfg(feature = "mcp")]
+            mcp: McpSettings::default(),
         }
     }
 }
@@ -179,7 +240,15 @@ impl Config {
     /// The address to bind: the settings, else the environment, else the defaults.
     pub(crate) fn bind_address(&self) -> SocketAddr {
         let host = self.host.unwrap_or_else(default_host);
-        let port = self.port.or_else(env_port).unwrap_or(DEFAULT_PORT);
+        #[cfg(feature = "mcp")]
+        if self.mcp.serve {
+            let port = self.port.or_else(|| env_port(MCP_PORT_ENV));
+            return SocketAddr::new(host, port.unwrap_or(DEFAULT_MCP_PORT));
+        }
+        let port = self
+            .port
+            .or_else(|| env_port("PORT"))
+            .unwrap_or(DEFAULT_PORT);
         SocketAddr::new(host, port)
     }
 }
@@ -199,6 +268,6 @@ fn default_host() -> IpAddr {
     }
 }
 
-fn env_port() -> Option<u16> {
-    std::env::var("PORT").ok()?.trim().parse().ok()
+fn env_port(name: &str) -> Option<u16> {
+    std::env::var(name).ok()?.trim().parse().ok()
 }

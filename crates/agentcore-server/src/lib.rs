@@ -14,10 +14,13 @@ mod error;
 pub mod handler;
 mod health;
 pub mod log;
+#[cfg(feature = "mcp")]
+pub mod mcp;
 pub mod middleware;
 pub mod offload;
 mod placement;
 mod rejection;
+mod request_body;
 pub mod response;
 mod routes;
 mod serve;

@@ -11,8 +11,8 @@
 //!
 //! and for an error also `errorType`, `errorMessage`, `stackTrace` (a list of strings:
 //! the error and its sources) and `location`. Elsewhere it writes readable lines. The
-//! level comes from `RUST_LOG` (default `info`). Payloads, responses, tokens and
-//! credentials are never logged by this crate.
+//! level comes from `RUST_LOG` (default `info`; with the `mcp` feature `info,rmcp=warn`).
+//! Payloads, responses, tokens and credentials are never logged by this crate.
 
 use std::fmt::{self, Write as _};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -99,7 +99,8 @@ pub fn init_with<W>(format: Format, writer: W) -> Result<(), TryInitError>
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let registry = tracing_subscriber::registry()
         .with(filter)
         .with(RequestIdLayer);
@@ -116,6 +117,13 @@ where
             .try_init(),
     }
 }
+
+/// The level filter without `RUST_LOG`: `info`; with the `mcp` feature, rmcp's own
+/// events only from `warn` (it logs three `info` lines per stateless request).
+#[cfg(not(feature = "mcp"))]
+const DEFAULT_FILTER: &str = "info";
+#[cfg(feature = "mcp")]
+const DEFAULT_FILTER: &str = "info,rmcp=warn";
 
 /// The ids a request span carries, kept for the JSON formatter.
 #[derive(Debug, Default, Clone)]
@@ -315,12 +323,28 @@ pub(crate) fn request_span(
             requestId = %context.request_id,
             sessionId = context.session_id.as_deref().map(tracing::field::display),
         ),
+        #[cfg(feature = "mcp")]
+        "mcp" => tracing::info_span!(
+            "mcp",
+            requestId = %context.request_id,
+            sessionId = context.session_id.as_deref().map(tracing::field::display),
+        ),
         _ => tracing::info_span!(
             "invocation",
             requestId = %context.request_id,
             sessionId = context.session_id.as_deref().map(tracing::field::display),
         ),
     }
+}
+
+/// The span of a stateful MCP session, started by one request and serving the later
+/// ones: it carries the runtime session id only.
+#[cfg(feature = "mcp")]
+pub(crate) fn session_span(context: &crate::context::RequestContext) -> tracing::Span {
+    tracing::info_span!(
+        "mcp_session",
+        sessionId = context.session_id.as_deref().map(tracing::field::display),
+    )
 }
 
 /// Logs a failed handler (its error type, message and chain; never the payload).

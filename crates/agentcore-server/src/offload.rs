@@ -21,14 +21,19 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use std::sync::Arc;
+
 use bytes::Bytes;
+use http::{Response, StatusCode};
 use http_body::{Body as _, Frame};
 use http_body_util::BodyExt;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use crate::body::Body;
-use crate::error::BoxError;
+use crate::error::{BoxError, panic_message};
+use crate::response::error_json;
 use crate::state::AppState;
 
 thread_local! {
@@ -49,7 +54,7 @@ pub(crate) fn on_server_thread() -> bool {
 const STREAM_BUFFER_FRAMES: usize = 8;
 
 /// Aborts the task when dropped: a request whose client went away cancels its handler.
-pub(crate) struct AbortOnDrop<T>(pub(crate) JoinHandle<T>);
+struct AbortOnDrop<T>(JoinHandle<T>);
 
 impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
@@ -63,6 +68,33 @@ impl<T> Future for AbortOnDrop<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         Pin::new(&mut self.0).poll(cx)
     }
+}
+
+/// Runs `respond` (user code) on the handler runtime, this code being on the server's,
+/// and hands its streamed body back through a channel: a panic is a 500, the handler
+/// runtime shutting down a 503, and a client that goes away cancels it.
+pub(crate) async fn on_handlers<F>(
+    state: &Arc<AppState>,
+    respond: F,
+    span: tracing::Span,
+) -> Response<Body>
+where
+    F: Future<Output = Response<Body>> + Send + 'static,
+{
+    let task = state.spawn(respond.instrument(span.clone()));
+    // Dropped when the client goes away: the handler is cancelled with it.
+    let response = match AbortOnDrop(task).await {
+        Ok(Some(response)) => response,
+        Err(err) if err.is_panic() => error_json(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &panic_message(&*err.into_panic()),
+        ),
+        Ok(None) | Err(_) => error_json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the handler runtime is shutting down",
+        ),
+    };
+    response.map(|body| offload_body(body, state, span))
 }
 
 /// Makes a response body safe to poll on the server runtime: a body of known size is

@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -122,7 +122,7 @@ impl App {
     /// ```
     pub async fn run(self) -> Result<(), ServeError> {
         let addr = self.bind_address();
-        let mut parts = self.into_parts(Handle::current());
+        let mut parts = self.into_parts(Handle::current(), addr.ip());
         run_hooks(std::mem::take(&mut parts.on_startup), None)
             .await
             .map_err(ServeError::Startup)?;
@@ -184,7 +184,10 @@ impl App {
         listener: TcpListener,
         signal: impl Future<Output = ()>,
     ) -> Result<(), ServeError> {
-        let mut parts = self.into_parts(Handle::current());
+        let listening_on = listener
+            .local_addr()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |addr| addr.ip());
+        let mut parts = self.into_parts(Handle::current(), listening_on);
         run_hooks(std::mem::take(&mut parts.on_startup), None)
             .await
             .map_err(ServeError::Startup)?;

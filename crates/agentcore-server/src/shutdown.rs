@@ -63,6 +63,12 @@ impl Shutdown {
         self.cut.clone().cancelled_owned()
     }
 
+    /// A token cancelled when the drain is cut (for libraries that take one).
+    #[cfg(feature = "mcp")]
+    pub(crate) fn cut_child(&self) -> CancellationToken {
+        self.cut.child_token()
+    }
+
     /// Runs `future` until the server aborts; `None` when it was dropped then.
     pub(crate) async fn until_aborted<F: Future>(&self, future: F) -> Option<F::Output> {
         self.abort.run_until_cancelled(future).await

@@ -8,6 +8,8 @@ use tokio::task::JoinHandle;
 use crate::config::WebSocketLimits;
 use crate::handler::DynEntrypoint;
 use crate::health::Health;
+#[cfg(feature = "mcp")]
+use crate::mcp::service::McpService;
 use crate::shutdown::Shutdown;
 use crate::tracker::Tracker;
 use crate::ws::upgrade::DynWebSocketHandler;
@@ -26,6 +28,9 @@ pub(crate) struct AppState {
     pub(crate) shutdown: Shutdown,
     /// WebSocket sessions still running, which the drain waits for.
     pub(crate) sessions: Tracker,
+    /// The MCP service, when the app serves MCP.
+    #[cfg(feature = "mcp")]
+    pub(crate) mcp: Option<McpService>,
 }
 
 impl AppState {

@@ -12,6 +12,8 @@
 //! | [`App::max_pending_connections`] | [`DEFAULT_MAX_PENDING_CONNECTIONS`] | connections not placed yet |
 //! | [`App::server_threads`] | [`DEFAULT_SERVER_THREADS`] | the server runtime |
 //! | `websocket_*` | see [`crate::ws`] | message, frame, write queue, read buffer, idle, pings |
+//! | `mcp_max_sessions` | `mcp::DEFAULT_MAX_SESSIONS` (1024) | stateful MCP sessions (feature `mcp`) |
+//! | `mcp_session_idle_timeout` | `mcp::DEFAULT_SESSION_IDLE_TIMEOUT` (15 min) | a stateful MCP session without requests (feature `mcp`) |
 
 use std::time::Duration;
 
@@ -273,6 +275,41 @@ impl App {
     /// ```
     pub fn websocket_ping_interval(mut self, every: impl Into<Option<Duration>>) -> Self {
         self.config.websocket.ping_interval = every.into();
+        self
+    }
+
+    /// How many stateful MCP sessions are kept at once (feature `mcp`, with
+    /// [`App::mcp_stateful`]); a request that would start another (no `Mcp-Session-Id`)
+    /// gets `503` (default [`mcp::DEFAULT_MAX_SESSIONS`](crate::mcp::DEFAULT_MAX_SESSIONS)).
+    ///
+    /// ```
+    /// use agentcore_server::App;
+    ///
+    /// let app = App::new().mcp_stateful(true).mcp_max_sessions(64);
+    /// assert!(format!("{app:?}").contains("max_sessions: 64"));
+    /// assert!(format!("{:?}", App::new().mcp_max_sessions(0)).contains("max_sessions: 1,"));
+    /// ```
+    #[cfg(feature = "mcp")]
+    pub fn mcp_max_sessions(mut self, limit: usize) -> Self {
+        self.config.mcp.max_sessions = limit.max(1);
+        self
+    }
+
+    /// How long a stateful MCP session may go without a request before it is closed;
+    /// its id then gets `404` and the client starts a new session (feature `mcp`; default
+    /// [`mcp::DEFAULT_SESSION_IDLE_TIMEOUT`](crate::mcp::DEFAULT_SESSION_IDLE_TIMEOUT), the
+    /// runtime's own idle session timeout).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use agentcore_server::App;
+    ///
+    /// let app = App::new().mcp_stateful(true).mcp_session_idle_timeout(Duration::from_secs(60));
+    /// assert!(format!("{app:?}").contains("session_idle_timeout: 60s"));
+    /// ```
+    #[cfg(feature = "mcp")]
+    pub fn mcp_session_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.config.mcp.session_idle_timeout = timeout;
         self
     }
 }

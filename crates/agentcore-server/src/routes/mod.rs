@@ -1,7 +1,10 @@
-//! Routing: `/ping`, `/invocations`, `/ws`; 405 with `Allow` on a known path, else 404.
+//! Routing: `/ping`, `/invocations`, `/ws` (and `/mcp` with the `mcp` feature); 405 with
+//! `Allow` on a known path, else 404.
 //! Requests reach the routes directly or through the app's tower layers.
 
 mod invocation;
+#[cfg(feature = "mcp")]
+mod mcp;
 mod websocket;
 
 use std::panic::AssertUnwindSafe;
@@ -41,6 +44,9 @@ where
             Method::GET => websocket::handle(state, request, lease).await,
             _ => method_not_allowed("GET"),
         },
+        // Its methods are rmcp's to answer (POST; GET and DELETE when stateful).
+        #[cfg(feature = "mcp")]
+        crate::mcp::PATH => mcp::handle(state, request).await,
         _ => not_found(),
     }
 }

@@ -224,7 +224,10 @@ impl TestClient {
     /// # }
     /// ```
     pub fn new(app: App) -> Self {
-        let parts = app.into_parts(tokio::runtime::Handle::current());
+        let parts = app.into_parts(
+            tokio::runtime::Handle::current(),
+            std::net::Ipv4Addr::LOCALHOST.into(),
+        );
         Self {
             dispatch: Dispatch::new(parts.state, parts.layers),
         }

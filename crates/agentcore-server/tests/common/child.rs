@@ -43,6 +43,21 @@ impl Agent {
     /// Starts the child agent without waiting for it.
     pub fn spawn(mode: &str, fd_limit: Option<u32>) -> Self {
         let port = free_port();
+        Self::spawn_on(mode, fd_limit, &[("PORT", port)], port)
+    }
+
+    /// Starts the child agent in `mode` as an MCP server, its port in `MCP_PORT`, and
+    /// waits for its `/ping`; also hands back the port put in `PORT`, which it must not
+    /// read.
+    pub fn start_mcp(mode: &str) -> (Self, u16) {
+        let (port, http_port) = (free_port(), free_port());
+        let env = [("MCP_PORT", port), ("PORT", http_port)];
+        let mut agent = Self::spawn_on(mode, None, &env, port);
+        agent.wait_for_ping();
+        (agent, http_port)
+    }
+
+    fn spawn_on(mode: &str, fd_limit: Option<u32>, env: &[(&str, u16)], port: u16) -> Self {
         let exe = std::env::current_exe().unwrap();
         let args = [
             "--exact",
@@ -68,9 +83,11 @@ impl Agent {
                 command
             }
         };
+        for (name, value) in env {
+            command.env(name, value.to_string());
+        }
         let child = command
             .env(CHILD_MODE, mode)
-            .env("PORT", port.to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -20,7 +20,7 @@ use serde_json::Value;
 pub struct TestServer {
     pub addr: SocketAddr,
     client: Client<HttpConnector, Full<Bytes>>,
-    task: tokio::task::JoinHandle<Result<(), agentcore_server::ServeError>>,
+    task: Option<tokio::task::JoinHandle<Result<(), agentcore_server::ServeError>>>,
 }
 
 pub struct Reply {
@@ -75,7 +75,21 @@ impl TestServer {
         let addr = listener.local_addr().unwrap();
         let task = tokio::spawn(app.serve(listener));
         let client = Client::builder(TokioExecutor::new()).build_http();
-        Self { addr, client, task }
+        Self {
+            addr,
+            client,
+            task: Some(task),
+        }
+    }
+
+    /// A client of a server the test serves itself (e.g. to stop it).
+    pub fn at(addr: SocketAddr) -> Self {
+        let client = Client::builder(TokioExecutor::new()).build_http();
+        Self {
+            addr,
+            client,
+            task: None,
+        }
     }
 
     pub async fn request(
@@ -129,7 +143,9 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        self.task.abort();
+        if let Some(task) = &self.task {
+            task.abort();
+        }
     }
 }
 
@@ -181,4 +197,34 @@ pub fn raw_websocket(addr: impl std::net::ToSocketAddrs) -> std::net::TcpStream 
         "frames arrived with the handshake"
     );
     reader.into_inner()
+}
+
+/// A log writer that keeps what it is given, for tests of the log lines.
+#[derive(Clone, Default)]
+pub struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// Every line written, each a JSON object.
+    pub fn lines(&self) -> Vec<Value> {
+        self.text()
+            .lines()
+            .map(|line| {
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+            })
+            .collect()
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
 }
