@@ -33,11 +33,7 @@ async fn tools(global: &Global, args: &McpTools) -> Result<ExitCode, Failure> {
     let _ = mcp.cancel().await;
     let tools = listed.map_err(agentcore_client::Error::from)?;
     if args.json || !std::io::stdout().is_terminal() {
-        let json = serde_json::to_vec(&tools).map_err(|e| Failure {
-            code: Code::Failure,
-            message: format!("the tools as JSON: {e}"),
-        })?;
-        output::body(&json).map_err(io_failure)?;
+        print_json(serde_json::to_vec(&tools))?;
     } else {
         output::line(describe(&tools).trim_end()).map_err(io_failure)?;
     }
@@ -56,11 +52,7 @@ async fn call(global: &Global, args: &McpCall) -> Result<ExitCode, Failure> {
     let _ = mcp.cancel().await;
     let result = called.map_err(agentcore_client::Error::from)?;
     if args.json {
-        let json = serde_json::to_vec(&result).map_err(|e| Failure {
-            code: Code::Failure,
-            message: format!("the result as JSON: {e}"),
-        })?;
-        output::body(&json).map_err(io_failure)?;
+        print_json(serde_json::to_vec(&result))?;
     } else {
         for line in result_lines(&result) {
             output::line(&line).map_err(io_failure)?;
@@ -73,6 +65,15 @@ async fn call(global: &Global, args: &McpCall) -> Result<ExitCode, Failure> {
         });
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints an answer serialized as JSON (pretty on a terminal).
+fn print_json(json: serde_json::Result<Vec<u8>>) -> Result<(), Failure> {
+    let json = json.map_err(|e| Failure {
+        code: Code::Failure,
+        message: format!("the answer as JSON: {e}"),
+    })?;
+    output::body(&json).map_err(io_failure)
 }
 
 /// What `call` prints: each text block as it is, any other block as one JSON line; the

@@ -4,27 +4,14 @@ mod common;
 
 use std::process::Output;
 
-use agentcore_testkit::{ACCESS_KEY, ARN, BEARER_TOKEN as TOKEN, REGION, SECRET_KEY, World};
+use agentcore_testkit::{ARN, BEARER_TOKEN as TOKEN, World};
 use serde_json::{Value, json};
 
 const SESSION: &str = "cli-session-0123456789abcdef0123456789";
 
-/// Runs `agentcore` with these arguments and stdin, in a clean AWS environment whose
-/// only credentials are the emulator's long-term ones.
+/// Runs `agentcore` against the world's emulator with these arguments and stdin.
 async fn agentcore(world: &World, args: &[&str], stdin: &str) -> Output {
-    let home = std::env::temp_dir().join(format!("agentcore-cli-home-{}", std::process::id()));
-    std::fs::create_dir_all(&home).unwrap();
-    let mut command = common::agentcore(&home);
-    command
-        .args(args)
-        .env("AGENTCORE_ENDPOINT", world.url())
-        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-        .env("AWS_REGION", REGION);
-    let stdin = stdin.to_owned();
-    tokio::task::spawn_blocking(move || common::run(&mut command, &stdin))
-        .await
-        .unwrap()
+    common::against(world.url(), args, stdin, &[]).await
 }
 
 fn stdout(output: &Output) -> String {

@@ -6,7 +6,7 @@ mod common;
 use std::process::Output;
 
 use agentcore_testkit::mcp::{MCP_ARN, McpMode, McpServer};
-use agentcore_testkit::{ACCESS_KEY, BEARER_TOKEN as TOKEN, REGION, SECRET_KEY, World};
+use agentcore_testkit::{BEARER_TOKEN as TOKEN, World};
 use serde_json::Value;
 
 async fn world() -> (McpServer, World) {
@@ -18,24 +18,13 @@ async fn world() -> (McpServer, World) {
     (server, world)
 }
 
-/// Runs `agentcore` with these arguments and stdin (and `AGENT_ARN` when given), with
-/// the emulator's long-term credentials as the only AWS configuration.
+/// Runs `agentcore` against the world's emulator (with `AGENT_ARN` when given).
 async fn agentcore(world: &World, args: &[&str], agent_arn: Option<&str>) -> Output {
-    let home = std::env::temp_dir().join(format!("agentcore-cli-mcp-{}", std::process::id()));
-    std::fs::create_dir_all(&home).unwrap();
-    let mut command = common::agentcore(&home);
-    command
-        .args(args)
-        .env("AGENTCORE_ENDPOINT", world.url())
-        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-        .env("AWS_REGION", REGION);
-    if let Some(arn) = agent_arn {
-        command.env("AGENT_ARN", arn);
-    }
-    tokio::task::spawn_blocking(move || common::run(&mut command, ""))
-        .await
-        .unwrap()
+    let env: Vec<(&str, &str)> = agent_arn
+        .map(|arn| ("AGENT_ARN", arn))
+        .into_iter()
+        .collect();
+    common::against(world.url(), args, "", &env).await
 }
 
 fn stdout(output: &Output) -> String {

@@ -330,21 +330,6 @@ impl StreamableHttpClient for McpHttpClient {
             .await
     }
 
-    async fn post_message_with_max_sse_event_size(
-        &self,
-        _uri: Arc<str>,
-        message: ClientJsonRpcMessage,
-        session_id: Option<Arc<str>>,
-        auth_header: Option<String>,
-        custom_headers: HashMap<HeaderName, HeaderValue>,
-        max_sse_event_size: usize,
-    ) -> Result<StreamableHttpPostResponse, HttpError> {
-        let mut limits = StreamableHttpResponseLimits::default();
-        limits.max_sse_event_size = max_sse_event_size;
-        self.post(message, session_id, auth_header, custom_headers, limits)
-            .await
-    }
-
     async fn post_message_with_response_limits(
         &self,
         _uri: Arc<str>,

@@ -18,6 +18,33 @@ pub(crate) fn agentcore(home: &Path) -> Command {
     command
 }
 
+/// Runs `agentcore` against the data plane at `url` with these arguments, stdin and
+/// extra environment, in a clean AWS environment whose only credentials are the
+/// emulator's long-term ones.
+#[allow(dead_code)] // not every test binary calls the emulator this way
+pub(crate) async fn against(
+    url: String,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> Output {
+    use agentcore_testkit::{ACCESS_KEY, REGION, SECRET_KEY};
+    let home = std::env::temp_dir().join(format!("agentcore-cli-home-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let mut command = agentcore(&home);
+    command
+        .args(args)
+        .envs(env.iter().copied())
+        .env("AGENTCORE_ENDPOINT", url)
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+        .env("AWS_REGION", REGION);
+    let stdin = stdin.to_owned();
+    tokio::task::spawn_blocking(move || run(&mut command, &stdin))
+        .await
+        .unwrap()
+}
+
 /// Runs `command` to its end with `stdin` as its input; its output.
 pub(crate) fn run(command: &mut Command, stdin: &str) -> Output {
     let mut child = command
