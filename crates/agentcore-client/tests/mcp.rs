@@ -255,14 +255,23 @@ async fn answers_over_the_response_limit_are_refused() {
         .max_response_bytes(64 << 10);
     roomy.connect().await.expect("64 KiB is enough");
 
-    // An SSE event over the limit ends the answer: the connection fails.
+    // An SSE event over the limit ends the answer, and rmcp ends the connection with it:
+    // initialize's (about 200 bytes), or a later one (tools/list's, about 450).
     let (_server, world) = world_pair(McpMode::StatelessSse).await;
     let client = world.client();
     let small = client
         .mcp(arn())
         .bearer(BEARER_TOKEN)
         .max_response_bytes(64);
-    assert!(small.connect().await.is_err());
+    let err = small.connect().await.unwrap_err();
+    assert!(matches!(err, Error::Mcp(_)), "{err:?}");
+    let mcp = client
+        .mcp(arn())
+        .bearer(BEARER_TOKEN)
+        .max_response_bytes(300);
+    let mcp = mcp.connect().await.expect("initialize's answer fits");
+    let err = Error::from(mcp.list_all_tools().await.unwrap_err());
+    assert!(matches!(err, Error::Mcp(_)), "{err:?}");
 }
 
 #[test]
