@@ -1,7 +1,8 @@
 //! `cargo xtask interop`: the official Python clients (boto3's `bedrock-agentcore` client
 //! and the `bedrock-agentcore` SDK) against the emulator in front of the conformance
-//! agent. The tests are `tests/interop/test_*.py` (plain unittest), run by
-//! `tests/interop/run.py` with an interpreter from a virtual environment.
+//! agent, and the official MCP Python SDK (`mcp`) against the `mcp_server` example. The
+//! tests are `tests/interop/test_*.py` (plain unittest), run by `tests/interop/run.py`
+//! with an interpreter from a virtual environment.
 
 use std::env;
 use std::ffi::OsString;
@@ -20,10 +21,11 @@ use crate::process::{self, KillOnDrop, POLL_INTERVAL, Service, free_port};
 const USAGE: &str = "\
 usage: cargo xtask interop [--python PATH] [-k PATTERN]...
 
-Builds (release) the emulator and the conformance agent, starts the agent on a free port
-and the emulator in front of it on another, with a bearer token, an HS256 JWT secret and
-fake SigV4 credentials made for the run (given to the emulator in its environment), and
-runs the Python suite tests/interop/test_*.py against them. Fails if a test fails.
+Builds (release) the emulator, the conformance agent and the MCP server example, starts
+the agent on a free port and the emulator in front of it on another, with a bearer token,
+an HS256 JWT secret and fake SigV4 credentials made for the run (given to the emulator in
+its environment), and the MCP server on a third (MCP_PORT), and runs the Python suite
+tests/interop/test_*.py against them. Fails if a test fails.
 
   --python PATH   the Python interpreter, with the packages of
                   tests/interop/requirements.txt installed
@@ -126,8 +128,16 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
         "agentcore-server",
         "--example",
         "conformance_agent",
+        "--example",
+        "mcp_server",
+        "--features",
+        "agentcore-server/mcp",
     ];
-    process::cargo(&root, &args, "the emulator and the conformance agent")?;
+    process::cargo(
+        &root,
+        &args,
+        "the emulator, the conformance agent and the MCP server",
+    )?;
     let python = match given {
         Some(python) => python,
         None => venv_interpreter(&root, &target)?,
@@ -146,6 +156,17 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
     agent.env("PORT", agent_port.to_string());
     let mut agent = Service::start("the conformance agent", agent, &root, &agent_log)?;
     agent.wait_ready(|| ping(agent_port))?;
+
+    // The MCP server reads MCP_PORT; PORT, set for the HTTP contract, it must not read.
+    let mcp_port = free_port()?;
+    let mcp_log = target.join("interop-mcp-server.log");
+    let mut mcp_server = Command::new(release.join("examples").join(format!("mcp_server{exe}")));
+    mcp_server
+        .env("MCP_PORT", mcp_port.to_string())
+        .env("PORT", agent_port.to_string());
+    let mut mcp_server = Service::start("the MCP server", mcp_server, &root, &mcp_log)?;
+    mcp_server.wait_ready(|| ping(mcp_port))?;
+    let mcp_url = format!("http://127.0.0.1:{mcp_port}/mcp");
 
     let port = free_port()?;
     let emulator_log = target.join("interop-emulator.log");
@@ -187,6 +208,7 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
         )
         .env("AGENTCORE_INTEROP_PORT", port.to_string())
         .env("AGENTCORE_INTEROP_AGENT_URL", &agent_url)
+        .env("AGENTCORE_INTEROP_MCP_URL", &mcp_url)
         .env("AGENTCORE_INTEROP_ARN", ARN)
         .env("AGENTCORE_INTEROP_REGION", REGION)
         .env("AGENTCORE_INTEROP_SIGNING_HOST", SIGNING_HOST)
@@ -210,14 +232,15 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
         "interop suite took {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    for service in [&mut emulator, &mut agent] {
+    for service in [&mut emulator, &mut agent, &mut mcp_server] {
         service.check_alive();
     }
     if !passed {
         eprintln!(
-            "note: the logs are {} and {}",
+            "note: the logs are {}, {} and {}",
             emulator_log.display(),
-            agent_log.display()
+            agent_log.display(),
+            mcp_log.display()
         );
     }
     Ok(passed)
@@ -494,6 +517,7 @@ mod tests {
             "bedrock-agentcore==",
             "boto3==",
             "botocore==",
+            "mcp==",
             "websockets==",
         ] {
             assert!(requirements.contains(pinned), "{pinned} is not pinned");
