@@ -10,6 +10,7 @@ mod baseline;
 mod client;
 mod idle;
 mod load;
+mod mcp;
 mod measure;
 mod report;
 mod shell;
@@ -28,22 +29,26 @@ use crate::process::{self, KillOnDrop, free_port};
 pub(crate) const SESSION_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
 
 const USAGE: &str = "\
-usage: cargo xtask bench [--rounds N] [--secs S] [--quick] [--no-write] [--client]
+usage: cargo xtask bench [--rounds N] [--secs S] [--quick] [--no-write] [--client] [--mcp]
 
 Benchmarks the agent host (example bench_agent) against a bare-hyper baseline over
 loopback: /ping and /invocations (50 keep-alive connections), SSE (1000 events of 100 B
 per request), WebSocket echo (50 connections), cold start, RSS, and the RSS of 1000
 idle WebSockets. Rounds alternate
-agent, baseline, agent, baseline...; figures are medians of the rounds. Then the
+agent, baseline, agent, baseline...; figures are medians of the rounds. Then MCP
+`tools/call` through the host (example bench_mcp) against rmcp's service on bare hyper
+(bench_mcp --bare), the same way. Then the
 client's memory while it reads a 1,000,000-event SSE stream and 256 MiB of command
 output through the emulator, and a shell's keystroke echo and 100 MiB `cat`. Writes the
-`## Agent host (server)` and `## Client streams and shells` sections of docs/BENCHMARKS.md.
+`## Agent host (server)`, `## MCP host (server)` and `## Client streams and shells`
+sections of docs/BENCHMARKS.md.
 
   --rounds N   rounds per side and load (default 3)
   --secs S     length of one round in seconds (default 3)
   --quick      1 round of 1 s each, 3 cold starts: for development
   --no-write   print the report only, leave docs/BENCHMARKS.md alone
   --client     the client streams and shells only
+  --mcp        MCP `tools/call` only
 ";
 
 /// Concurrent connections of every load.
@@ -59,9 +64,12 @@ pub(crate) enum Load {
     Invoke,
     Sse,
     Ws,
+    /// MCP `tools/call`, against its own pair of servers (`bench::mcp`).
+    Mcp,
 }
 
 impl Load {
+    /// The loads of the agent host against bare hyper.
     const ALL: [Load; 4] = [Load::Ping, Load::Invoke, Load::Sse, Load::Ws];
 
     fn name(self) -> &'static str {
@@ -70,11 +78,13 @@ impl Load {
             Load::Invoke => "invocations",
             Load::Sse => "sse",
             Load::Ws => "ws",
+            Load::Mcp => "mcp",
         }
     }
 
     fn parse(name: &str) -> Option<Load> {
-        Load::ALL.into_iter().find(|load| load.name() == name)
+        let mut every = Load::ALL.into_iter().chain([Load::Mcp]);
+        every.find(|load| load.name() == name)
     }
 }
 
@@ -101,6 +111,8 @@ struct Options {
     write: bool,
     /// The client streams only.
     client_only: bool,
+    /// MCP `tools/call` only.
+    mcp_only: bool,
 }
 
 /// Runs `cargo xtask bench` with the arguments after `bench`.
@@ -152,6 +164,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         cold_starts: 10,
         write: true,
         client_only: false,
+        mcp_only: false,
     };
     let (mut rounds, mut secs) = (None, None);
     let mut loadgen: Option<Load> = None;
@@ -180,6 +193,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             }
             "--no-write" => options.write = false,
             "--client" => options.client_only = true,
+            "--mcp" => options.mcp_only = true,
             "--client-stream" => {
                 let name = value(arg)?;
                 let stream = client::Stream::parse(name);
@@ -302,7 +316,6 @@ impl Binaries {
 
 fn bench(options: &Options) -> Result<(), String> {
     let root = crate::conformance::workspace_root();
-    build(&root)?;
     let target = env::var_os("CARGO_TARGET_DIR").map_or(root.join("target"), |d| root.join(d));
     let binaries = Binaries {
         agent: target.join("release/examples/bench_agent"),
@@ -312,8 +325,13 @@ fn bench(options: &Options) -> Result<(), String> {
             .status()
             .is_ok_and(|s| s.success()),
     };
+    if options.mcp_only {
+        return mcp::run(options, &binaries, &root, &target);
+    }
+    build(&root)?;
     if !options.client_only {
         server(options, &binaries, &root)?;
+        mcp::run(options, &binaries, &root, &target)?;
     }
     let (streams, shell) = client::measure(&target.join("release"), &root)?;
     let section = client::section(&streams, &shell);
@@ -462,6 +480,17 @@ mod tests {
             panic!("no bench");
         };
         assert!(options.client_only);
+        let Ok(Args::Bench(options)) = parse(&["--mcp", "--quick"]) else {
+            panic!("no bench");
+        };
+        assert!(options.mcp_only && !options.client_only);
+        assert!(matches!(
+            parse(&["--loadgen", "mcp", "--port", "1", "--pid", "2"]),
+            Ok(Args::Loadgen(load::Spec {
+                load: Load::Mcp,
+                ..
+            }))
+        ));
         assert_eq!(
             parse(&["--client-stream", "sse", "--endpoint", "http://127.0.0.1:1"]),
             Ok(Args::ClientStream(

@@ -34,6 +34,8 @@ pub(crate) const SSE_EVENTS: u64 = 1000;
 pub(crate) const SSE_EVENT_BYTES: u64 = 100;
 /// The WebSocket message echoed.
 const WS_MESSAGE: &str = r#"{"prompt":"What is the weather like in Seattle today?"}"#;
+/// The text the MCP `echo` tool is called with.
+const MCP_TEXT: &str = "What is the weather like in Seattle today?";
 /// How long connecting, warming up and closing may take on top of the timed window.
 const ROUND_GRACE: Duration = Duration::from_secs(30);
 /// How long closing the connections may take after the timed window.
@@ -196,6 +198,16 @@ fn request(load: Load) -> Request<Full<Bytes>> {
                 .header(REQUEST_ID_HEADER, "bench-request")
                 .body(Full::new(Bytes::from(body)))
         }
+        // A stateless `tools/call`, as MCP clients send it through the runtime.
+        Load::Mcp => builder
+            .method(Method::POST)
+            .uri("/mcp")
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2025-11-25")
+            .header(SESSION_HEADER, SESSION_ID)
+            .header(REQUEST_ID_HEADER, "bench-request")
+            .body(Full::new(Bytes::from(mcp_call()))),
         Load::Ws => unreachable!("WebSocket loads send no HTTP requests"),
     };
     built.unwrap_or_default()
@@ -250,6 +262,16 @@ async fn http_exchange(
     Ok(1)
 }
 
+fn mcp_call() -> String {
+    serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": { "name": "echo", "arguments": { "text": MCP_TEXT } }
+    })
+    .to_string()
+}
+
 pub(crate) fn count_newlines(data: &[u8]) -> u64 {
     data.iter().filter(|&&byte| byte == b'\n').count() as u64
 }
@@ -273,6 +295,7 @@ fn check_json(load: Load, bytes: &[u8]) -> Result<(), String> {
         serde_json::from_slice(bytes).map_err(|e| format!("{load:?}: answer not JSON: {e}"))?;
     let expected = match load {
         Load::Ping => value["status"] == "Healthy",
+        Load::Mcp => value["result"]["content"][0]["text"] == MCP_TEXT,
         _ => {
             let payload: Value = serde_json::from_str(INVOKE_BODY).unwrap_or_default();
             value["echo"] == payload && value["session"] == SESSION_ID
@@ -317,6 +340,11 @@ mod tests {
         let echo = format!(r#"{{"echo":{INVOKE_BODY},"session":"{SESSION_ID}"}}"#);
         assert!(check_json(Load::Invoke, echo.as_bytes()).is_ok());
         assert!(check_json(Load::Invoke, br#"{"echo":{}}"#).is_err());
+        let called = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"result":{{"content":[{{"type":"text","text":"{MCP_TEXT}"}}]}}}}"#
+        );
+        assert!(check_json(Load::Mcp, called.as_bytes()).is_ok());
+        assert!(check_json(Load::Mcp, br#"{"jsonrpc":"2.0","id":1,"error":{}}"#).is_err());
         let event = format!("data: {{\"i\":0,\"text\":\"{}\"}}\n\n", "x".repeat(100));
         assert!(check_first_event(event.as_bytes()).is_ok());
         assert!(check_first_event(b"data: {\"i\":1}\n\n").is_err());

@@ -48,6 +48,7 @@ fn meaning(load: Load) -> Meaning {
             1.25,
         ),
         Load::Ws => ("WebSocket echo".to_owned(), "message", 1.1),
+        Load::Mcp => ("MCP `tools/call` (stateless, JSON)".to_owned(), "call", 1.2),
     };
     Meaning {
         title,
@@ -149,44 +150,7 @@ impl Report {
             "|---|---:|---:|---:|---|---|".to_owned(),
         ];
         for load in Load::ALL {
-            let (Some(agent), Some(base)) = (
-                self.figures(load, Side::Agent),
-                self.figures(load, Side::Baseline),
-            ) else {
-                continue;
-            };
-            let Meaning {
-                title,
-                unit,
-                target,
-            } = meaning(load);
-            let ratio = agent.cpu_us / base.cpu_us;
-            rows.push(row(
-                &format!("{title}: server CPU per {unit}"),
-                &format!("{:.2} µs", agent.cpu_us),
-                &format!("{:.2} µs", base.cpu_us),
-                ratio,
-                &format!("≤ {target:.2}×"),
-                ratio <= target,
-            ));
-            let rate = |f: &Figures| {
-                let failed = match f.errors {
-                    0 => String::new(),
-                    n => format!(", {n} failed"),
-                };
-                format!(
-                    "{} {unit}s/s ({:.0}% / {:.0}%{failed})",
-                    thousands(f.per_second),
-                    100.0 * f.server_busy,
-                    100.0 * f.loadgen_busy
-                )
-            };
-            rows.push(format!(
-                "| {title}: throughput (server core / loadgen core busy) | {} | {} | {:.2}× | | |",
-                rate(&agent),
-                rate(&base),
-                agent.per_second / base.per_second
-            ));
+            rows.extend(self.load_rows(load));
         }
         let [agent_ms, base_ms] = self.cold_start_ms;
         rows.push(row(
@@ -221,6 +185,60 @@ impl Report {
             "| RSS after the load rounds | {agent_loaded:.1} MB | {base_loaded:.1} MB | {:.2}× | | |",
             agent_loaded / base_loaded
         ));
+        rows.join("\n") + "\n"
+    }
+
+    /// The two rows of one load: CPU per unit against its target, and throughput.
+    fn load_rows(&self, load: Load) -> Vec<String> {
+        let mut rows = Vec::new();
+        let (Some(agent), Some(base)) = (
+            self.figures(load, Side::Agent),
+            self.figures(load, Side::Baseline),
+        ) else {
+            return rows;
+        };
+        let Meaning {
+            title,
+            unit,
+            target,
+        } = meaning(load);
+        let ratio = agent.cpu_us / base.cpu_us;
+        rows.push(row(
+            &format!("{title}: server CPU per {unit}"),
+            &format!("{:.2} µs", agent.cpu_us),
+            &format!("{:.2} µs", base.cpu_us),
+            ratio,
+            &format!("≤ {target:.2}×"),
+            ratio <= target,
+        ));
+        let rate = |f: &Figures| {
+            let failed = match f.errors {
+                0 => String::new(),
+                n => format!(", {n} failed"),
+            };
+            format!(
+                "{} {unit}s/s ({:.0}% / {:.0}%{failed})",
+                thousands(f.per_second),
+                100.0 * f.server_busy,
+                100.0 * f.loadgen_busy
+            )
+        };
+        rows.push(format!(
+            "| {title}: throughput (server core / loadgen core busy) | {} | {} | {:.2}× | | |",
+            rate(&agent),
+            rate(&base),
+            agent.per_second / base.per_second
+        ));
+        rows
+    }
+
+    /// The table of the MCP load: the host against rmcp on bare hyper.
+    pub(crate) fn mcp_table(&self) -> String {
+        let mut rows = vec![
+            "| Measure | host | bare rmcp | host / bare | target | |".to_owned(),
+            "|---|---:|---:|---:|---|---|".to_owned(),
+        ];
+        rows.extend(self.load_rows(Load::Mcp));
         rows.join("\n") + "\n"
     }
 

@@ -7,16 +7,16 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
 use http::{Request, Response};
 use http_body_util::Full;
 use http_body_util::combinators::BoxBody;
 use rmcp::ServerHandler;
+use rmcp::transport::streamable_http_server::session::SessionManager;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
-use tower::ServiceExt;
-use tower::util::BoxCloneSyncService;
 
 use crate::config::McpSettings;
 use crate::error::panic_message;
@@ -24,7 +24,21 @@ use crate::error::panic_message;
 /// rmcp's answer type.
 pub(crate) type McpResponse = Response<BoxBody<Bytes, Infallible>>;
 
-type Inner = BoxCloneSyncService<Request<Full<Bytes>>, McpResponse, Infallible>;
+/// rmcp's service for one handler and session manager, its types erased. Called by
+/// reference: as a tower `Service` it would clone its settings for every request.
+trait Handle: Send + Sync {
+    fn handle(&self, request: Request<Full<Bytes>>) -> BoxFuture<'_, McpResponse>;
+}
+
+impl<S, M> Handle for StreamableHttpService<S, M>
+where
+    S: ServerHandler,
+    M: SessionManager,
+{
+    fn handle(&self, request: Request<Full<Bytes>>) -> BoxFuture<'_, McpResponse> {
+        StreamableHttpService::handle(self, request).boxed()
+    }
+}
 
 /// Builds the service once the app's settings are final (they may be set after
 /// [`crate::App::mcp`]).
@@ -44,7 +58,7 @@ pub(crate) struct McpOptions {
 
 /// rmcp's service, its type erased, and the sessions it keeps when stateful.
 pub(crate) struct McpService {
-    inner: Inner,
+    inner: Box<dyn Handle>,
     sessions: Option<Arc<LocalSessionManager>>,
     max_sessions: usize,
 }
@@ -94,7 +108,7 @@ impl McpService {
             let manager = Arc::new(manager);
             let service = StreamableHttpService::new(server, Arc::clone(&manager), config);
             Self {
-                inner: BoxCloneSyncService::new(service),
+                inner: Box::new(service),
                 sessions: Some(manager),
                 max_sessions: settings.max_sessions,
             }
@@ -102,7 +116,7 @@ impl McpService {
             let manager = Arc::new(NeverSessionManager::default());
             let service = StreamableHttpService::new(server, manager, config);
             Self {
-                inner: BoxCloneSyncService::new(service),
+                inner: Box::new(service),
                 sessions: None,
                 max_sessions: settings.max_sessions,
             }
@@ -124,11 +138,7 @@ impl McpService {
 
     /// rmcp's answer to one request; a panic in rmcp is its message.
     pub(crate) async fn call(&self, request: Request<Full<Bytes>>) -> Result<McpResponse, String> {
-        let called = AssertUnwindSafe(self.inner.clone().oneshot(request)).catch_unwind();
-        match called.await {
-            Ok(Ok(response)) => Ok(response),
-            Ok(Err(never)) => match never {},
-            Err(panic) => Err(panic_message(&*panic)),
-        }
+        let called = AssertUnwindSafe(self.inner.handle(request)).catch_unwind();
+        called.await.map_err(|panic| panic_message(&*panic))
     }
 }
