@@ -4,6 +4,8 @@
 // and `cargo xtask layers` checks the code against that list.
 mod accept;
 mod activity;
+#[cfg(feature = "ag-ui")]
+pub mod ag_ui;
 mod app;
 mod body;
 mod config;

@@ -1,0 +1,383 @@
+//! The AG-UI wire types: [`RunAgentInput`] and [`Event`], serde-shaped as the official
+//! `ag-ui-protocol` 1.0 package writes them (camelCase fields, `type` as the event's
+//! discriminator, optional fields left out when unset). Unknown input fields are
+//! ignored, as the reference keeps but does not read them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What a client posts to start a run: the thread, the run, the conversation so far and
+/// the client's tools, state and context.
+///
+/// ```
+/// use agentcore_server::ag_ui::RunAgentInput;
+///
+/// let input: RunAgentInput = serde_json::from_str(
+///     r#"{"threadId":"t","runId":"r","messages":[{"id":"1","role":"user","content":"hi"}]}"#,
+/// ).unwrap();
+/// assert_eq!(input.last_user_text().as_deref(), Some("hi"));
+/// assert!(serde_json::from_str::<RunAgentInput>(r#"{"threadId":"t"}"#).is_err());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunAgentInput {
+    /// The conversation thread.
+    pub thread_id: String,
+    /// This run.
+    pub run_id: String,
+    /// The run this one continues, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_run_id: Option<String>,
+    /// The AG-UI protocol version the client speaks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_version: Option<String>,
+    /// The shared agent state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<Value>,
+    /// The conversation so far.
+    pub messages: Vec<Message>,
+    /// The tools the client offers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Vec<Tool>>,
+    /// Context entries the client adds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Vec<Context>>,
+    /// Properties the client forwards as they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded_props: Option<Value>,
+    /// Answers to interrupts of an earlier run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<Vec<Value>>,
+}
+
+impl RunAgentInput {
+    /// The text of the last message whose role is `user`, if there is one.
+    ///
+    /// ```
+    /// use agentcore_server::ag_ui::{Message, Role, RunAgentInput};
+    ///
+    /// let input = RunAgentInput {
+    ///     messages: vec![Message::new("1", Role::User, "first"), Message::new("2", Role::Assistant, "ok")],
+    ///     ..Default::default()
+    /// };
+    /// assert_eq!(input.last_user_text().as_deref(), Some("first"));
+    /// ```
+    pub fn last_user_text(&self) -> Option<String> {
+        self.messages
+            .iter()
+            .rev()
+            .find(|m| m.role == Role::User)
+            .and_then(Message::text)
+    }
+}
+
+/// Who wrote a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Developer instructions.
+    Developer,
+    /// System instructions.
+    System,
+    /// The agent.
+    Assistant,
+    /// The user.
+    User,
+    /// A tool's result.
+    Tool,
+    /// An activity (structured progress) message.
+    Activity,
+    /// The agent's reasoning.
+    Reasoning,
+}
+
+/// One message of the conversation. `content` is a string, a list of content parts
+/// (`{"type":"text","text":..}`, media parts) or, for activity messages, an object.
+///
+/// ```
+/// use agentcore_server::ag_ui::{Message, Role};
+///
+/// let parts: Message = serde_json::from_value(serde_json::json!({
+///     "id": "1", "role": "user",
+///     "content": [{ "type": "text", "text": "a" }, { "type": "text", "text": "b" }],
+/// })).unwrap();
+/// assert_eq!(parts.text().as_deref(), Some("ab"));
+/// assert_eq!(Message::new("2", Role::User, "hi").text().as_deref(), Some("hi"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    /// The message id.
+    pub id: String,
+    /// Who wrote it.
+    pub role: Role,
+    /// What it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<Value>,
+    /// The author's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The tool calls of an assistant message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_calls: Option<Vec<ToolCall>>,
+    /// The call a tool message answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+}
+
+impl Message {
+    /// A message with text content.
+    ///
+    /// ```
+    /// use agentcore_server::ag_ui::{Message, Role};
+    ///
+    /// let m = Message::new("1", Role::User, "hi");
+    /// assert_eq!(serde_json::to_string(&m).unwrap(), r#"{"id":"1","role":"user","content":"hi"}"#);
+    /// ```
+    pub fn new(id: impl Into<String>, role: Role, text: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            role,
+            content: Some(Value::String(text.into())),
+            name: None,
+            tool_calls: None,
+            tool_call_id: None,
+        }
+    }
+
+    /// The text: a string content, or its text parts joined; `None` when it has none.
+    ///
+    /// ```
+    /// use agentcore_server::ag_ui::{Message, Role};
+    ///
+    /// assert_eq!(Message::new("1", Role::User, "hi").text().as_deref(), Some("hi"));
+    /// ```
+    pub fn text(&self) -> Option<String> {
+        match self.content.as_ref()? {
+            Value::String(text) => Some(text.clone()),
+            Value::Array(parts) => {
+                let texts: Vec<&str> = parts
+                    .iter()
+                    .filter(|p| p["type"] == "text")
+                    .filter_map(|p| p["text"].as_str())
+                    .collect();
+                (!texts.is_empty()).then(|| texts.concat())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A tool call of an assistant message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ToolCall {
+    /// The call's id.
+    pub id: String,
+    /// Always `function`.
+    #[serde(rename = "type", default = "function")]
+    pub kind: String,
+    /// The function called.
+    pub function: FunctionCall,
+}
+
+fn function() -> String {
+    "function".to_owned()
+}
+
+/// The function of a [`ToolCall`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FunctionCall {
+    /// Its name.
+    pub name: String,
+    /// Its arguments, as text (conventionally JSON).
+    pub arguments: String,
+}
+
+/// A tool the client offers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    /// Its name.
+    pub name: String,
+    /// What it does.
+    pub description: String,
+    /// Its parameters (a JSON Schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<Value>,
+}
+
+/// A context entry the client adds to a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Context {
+    /// What it is.
+    pub description: String,
+    /// Its value.
+    pub value: String,
+}
+
+/// An AG-UI event, as the agent streams it. Serialized with its `type` (for instance
+/// `"TEXT_MESSAGE_CONTENT"`) and camelCase fields; optional fields are left out when
+/// `None`.
+///
+/// ```
+/// use agentcore_server::ag_ui::Event;
+///
+/// let event = Event::text_content("m1", "Hel");
+/// assert_eq!(
+///     serde_json::to_string(&event).unwrap(),
+///     r#"{"type":"TEXT_MESSAGE_CONTENT","messageId":"m1","delta":"Hel"}"#,
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+#[allow(missing_docs)] // the fields are the protocol's, named as its documentation names them
+pub enum Event {
+    /// A run starts (the host sends it when the handler does not).
+    #[serde(rename_all = "camelCase")]
+    RunStarted {
+        thread_id: String,
+        run_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent_run_id: Option<String>,
+    },
+    /// The run ended well (the host sends it when the handler does not).
+    #[serde(rename_all = "camelCase")]
+    RunFinished {
+        thread_id: String,
+        run_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        result: Option<Value>,
+    },
+    /// The run failed; nothing follows it.
+    #[serde(rename_all = "camelCase")]
+    RunError {
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
+    },
+    /// A step of the run starts.
+    #[serde(rename_all = "camelCase")]
+    StepStarted { step_name: String },
+    /// A step of the run ends.
+    #[serde(rename_all = "camelCase")]
+    StepFinished { step_name: String },
+    /// A streamed text message opens (`role`: developer, system, assistant or user).
+    #[serde(rename_all = "camelCase")]
+    TextMessageStart {
+        message_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<Role>,
+    },
+    /// A fragment of a text message.
+    #[serde(rename_all = "camelCase")]
+    TextMessageContent { message_id: String, delta: String },
+    /// A text message closes.
+    #[serde(rename_all = "camelCase")]
+    TextMessageEnd { message_id: String },
+    /// A tool call opens.
+    #[serde(rename_all = "camelCase")]
+    ToolCallStart {
+        tool_call_id: String,
+        tool_call_name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent_message_id: Option<String>,
+    },
+    /// A fragment of a tool call's arguments.
+    #[serde(rename_all = "camelCase")]
+    ToolCallArgs { tool_call_id: String, delta: String },
+    /// A tool call's arguments are complete.
+    #[serde(rename_all = "camelCase")]
+    ToolCallEnd { tool_call_id: String },
+    /// What a tool returned (a new tool message).
+    #[serde(rename_all = "camelCase")]
+    ToolCallResult {
+        message_id: String,
+        tool_call_id: String,
+        content: String,
+    },
+    /// The whole agent state.
+    StateSnapshot { snapshot: Value },
+    /// A change of the agent state: RFC 6902 JSON Patch operations.
+    StateDelta { delta: Vec<Value> },
+    /// The whole conversation.
+    MessagesSnapshot { messages: Vec<Message> },
+    /// An application-defined event.
+    Custom { name: String, value: Value },
+    /// An event of another system, passed through.
+    Raw {
+        event: Value,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        source: Option<String>,
+    },
+}
+
+impl Event {
+    /// `TEXT_MESSAGE_START` for an assistant message.
+    ///
+    /// ```
+    /// use agentcore_server::ag_ui::Event;
+    ///
+    /// let json = serde_json::to_value(Event::text_start("m1")).unwrap();
+    /// assert_eq!(json["role"], "assistant");
+    /// ```
+    pub fn text_start(message_id: impl Into<String>) -> Self {
+        Self::TextMessageStart {
+            message_id: message_id.into(),
+            role: Some(Role::Assistant),
+        }
+    }
+
+    /// `TEXT_MESSAGE_CONTENT`: one fragment of a message.
+    ///
+    /// ```
+    /// use agentcore_server::ag_ui::Event;
+    ///
+    /// assert_eq!(serde_json::to_value(Event::text_content("m1", "hi")).unwrap()["delta"], "hi");
+    /// ```
+    pub fn text_content(message_id: impl Into<String>, delta: impl Into<String>) -> Self {
+        Self::TextMessageContent {
+            message_id: message_id.into(),
+            delta: delta.into(),
+        }
+    }
+
+    /// `TEXT_MESSAGE_END`.
+    ///
+    /// ```
+    /// use agentcore_server::ag_ui::Event;
+    ///
+    /// assert_eq!(serde_json::to_value(Event::text_end("m1")).unwrap()["type"], "TEXT_MESSAGE_END");
+    /// ```
+    pub fn text_end(message_id: impl Into<String>) -> Self {
+        Self::TextMessageEnd {
+            message_id: message_id.into(),
+        }
+    }
+
+    /// `RUN_ERROR` with a message and a code.
+    ///
+    /// ```
+    /// use agentcore_server::ag_ui::Event;
+    ///
+    /// let json = serde_json::to_value(Event::run_error("boom", "INTERNAL_ERROR")).unwrap();
+    /// assert_eq!((json["message"].as_str(), json["code"].as_str()), (Some("boom"), Some("INTERNAL_ERROR")));
+    /// ```
+    pub fn run_error(message: impl Into<String>, code: impl Into<String>) -> Self {
+        Self::RunError {
+            message: message.into(),
+            code: Some(code.into()),
+        }
+    }
+
+    /// Whether this event ends a run (`RUN_FINISHED` or `RUN_ERROR`).
+    ///
+    /// ```
+    /// use agentcore_server::ag_ui::Event;
+    ///
+    /// assert!(Event::run_error("x", "E").is_terminal());
+    /// assert!(!Event::text_end("m").is_terminal());
+    /// ```
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Self::RunFinished { .. } | Self::RunError { .. })
+    }
+}
