@@ -11,6 +11,8 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use tokio::runtime::Handle;
 
+#[cfg(feature = "a2a")]
+use crate::a2a::service::{A2aService, DynA2aHandler};
 use crate::body::Body;
 use crate::config::Config;
 use crate::context::RequestContext;
@@ -56,6 +58,8 @@ pub struct App {
     pub(crate) layers: Vec<ApplyLayer>,
     #[cfg(feature = "mcp")]
     pub(crate) mcp: Option<McpFactory>,
+    #[cfg(feature = "a2a")]
+    pub(crate) a2a: Option<(crate::a2a::AgentCard, DynA2aHandler)>,
 }
 
 /// An app taken apart to run.
@@ -108,6 +112,8 @@ impl App {
             layers: Vec::new(),
             #[cfg(feature = "mcp")]
             mcp: None,
+            #[cfg(feature = "a2a")]
+            a2a: None,
         }
     }
 
@@ -198,6 +204,36 @@ impl App {
     {
         self.mcp = Some(service::factory(server));
         self.config.mcp.serve = true;
+        self
+    }
+
+    /// Serves an A2A agent on the runtime's A2A contract (feature `a2a`): JSON-RPC on `/`,
+    /// the `card` on `/.well-known/agent-card.json`, port 9000 ([`crate::a2a`] says where,
+    /// how and what applies). `handler` gets each sent message with the call's
+    /// [`RequestContext`] and returns a stream of [`Event`](crate::a2a::Event)s, which the
+    /// host turns into a task (or, when the first is a message, a message answer).
+    ///
+    /// ```
+    /// use agentcore_server::App;
+    /// use agentcore_server::a2a::{AgentCard, Event, Message};
+    ///
+    /// let app = App::new().a2a(AgentCard::new("echo", "Echoes"), |message: Message, _ctx| {
+    ///     let reply = Message::agent_text(format!("echo: {}", message.text()));
+    ///     futures_util::stream::iter([Ok::<_, agentcore_server::BoxError>(Event::Message(reply))])
+    /// });
+    /// assert_eq!(app.bind_address().port(), 9000);
+    /// ```
+    #[cfg(feature = "a2a")]
+    pub fn a2a<F, S>(mut self, card: crate::a2a::AgentCard, handler: F) -> Self
+    where
+        F: Fn(crate::a2a::Message, RequestContext) -> S + Send + Sync + 'static,
+        S: futures_util::Stream<Item = Result<crate::a2a::Event, BoxError>> + Send + 'static,
+    {
+        use futures_util::StreamExt;
+        let handler: DynA2aHandler =
+            Arc::new(move |message, context| handler(message, context).boxed());
+        self.a2a = Some((card, handler));
+        self.config.a2a.serve = true;
         self
     }
 
@@ -443,6 +479,10 @@ impl App {
         });
         #[cfg(not(feature = "mcp"))]
         let _ = listening_on;
+        #[cfg(feature = "a2a")]
+        let a2a = self
+            .a2a
+            .map(|(card, handler)| Arc::new(A2aService::new(handler, card, config.a2a.max_tasks)));
         let state = AppState {
             entrypoint: self.entrypoint,
             websocket: self.websocket,
@@ -456,6 +496,8 @@ impl App {
             sessions: Tracker::default(),
             #[cfg(feature = "mcp")]
             mcp,
+            #[cfg(feature = "a2a")]
+            a2a,
         };
         Parts {
             state: Arc::new(state),

@@ -91,6 +91,52 @@ pub(crate) struct Config {
     pub(crate) websocket: WebSocketLimits,
     #[cfg(feature = "mcp")]
     pub(crate) mcp: McpSettings,
+    #[cfg(feature = "a2a")]
+    pub(crate) a2a: A2aSettings,
+}
+
+/// The port of the runtime's A2A contract.
+///
+/// ```
+/// assert_eq!(agentcore_server::a2a::DEFAULT_PORT, 9000);
+/// ```
+#[cfg(feature = "a2a")]
+pub const DEFAULT_A2A_PORT: u16 = 9000;
+/// The environment variable that overrides [`DEFAULT_A2A_PORT`]. `PORT` is not read for
+/// an A2A server, as in the reference: images shared across runtimes set it for the HTTP
+/// contract, and the runtime reaches A2A servers on 9000 only.
+///
+/// ```
+/// assert_eq!(agentcore_server::a2a::PORT_ENV, "A2A_PORT");
+/// ```
+#[cfg(feature = "a2a")]
+pub const A2A_PORT_ENV: &str = "A2A_PORT";
+/// How many A2A tasks are kept in memory, by default; past it the oldest finished task
+/// is evicted.
+///
+/// ```
+/// assert_eq!(agentcore_server::a2a::DEFAULT_MAX_TASKS, 1024);
+/// ```
+#[cfg(feature = "a2a")]
+pub const DEFAULT_A2A_MAX_TASKS: usize = 1024;
+
+/// The settings of an A2A server.
+#[cfg(feature = "a2a")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct A2aSettings {
+    /// Whether the app serves A2A (then it listens on the A2A port).
+    pub(crate) serve: bool,
+    pub(crate) max_tasks: usize,
+}
+
+#[cfg(feature = "a2a")]
+impl Default for A2aSettings {
+    fn default() -> Self {
+        Self {
+            serve: false,
+            max_tasks: DEFAULT_A2A_MAX_TASKS,
+        }
+    }
 }
 
 /// The port of the runtime's MCP contract.
@@ -177,6 +223,8 @@ impl Default for Config {
             websocket: WebSocketLimits::default(),
             #[cfg(feature = "mcp")]
             mcp: McpSettings::default(),
+            #[cfg(feature = "a2a")]
+            a2a: A2aSettings::default(),
         }
     }
 }
@@ -244,6 +292,11 @@ impl Config {
         if self.mcp.serve {
             let port = self.port.or_else(|| env_port(MCP_PORT_ENV));
             return SocketAddr::new(host, port.unwrap_or(DEFAULT_MCP_PORT));
+        }
+        #[cfg(feature = "a2a")]
+        if self.a2a.serve {
+            let port = self.port.or_else(|| env_port(A2A_PORT_ENV));
+            return SocketAddr::new(host, port.unwrap_or(DEFAULT_A2A_PORT));
         }
         let port = self
             .port

@@ -2,6 +2,8 @@
 
 // Each module imports only from the layers below it: docs/ARCHITECTURE.md lists them,
 // and `cargo xtask layers` checks the code against that list.
+#[cfg(feature = "a2a")]
+pub mod a2a;
 mod accept;
 mod activity;
 #[cfg(feature = "ag-ui")]

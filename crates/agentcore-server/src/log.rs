@@ -284,7 +284,7 @@ fn level_name(level: Level) -> &'static str {
 }
 
 /// `2026-11-21T23:59:46.067Z`.
-fn timestamp(time: SystemTime) -> String {
+pub(crate) fn timestamp(time: SystemTime) -> String {
     let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
     let (days, rest) = (secs / 86_400, secs % 86_400);
@@ -320,6 +320,12 @@ pub(crate) fn request_span(
     match name {
         "websocket" => tracing::info_span!(
             "websocket",
+            requestId = %context.request_id,
+            sessionId = context.session_id.as_deref().map(tracing::field::display),
+        ),
+        #[cfg(feature = "a2a")]
+        "a2a" => tracing::info_span!(
+            "a2a",
             requestId = %context.request_id,
             sessionId = context.session_id.as_deref().map(tracing::field::display),
         ),

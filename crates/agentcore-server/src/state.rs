@@ -5,6 +5,8 @@ use std::time::Duration;
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 
+#[cfg(feature = "a2a")]
+use crate::a2a::service::A2aService;
 use crate::config::WebSocketLimits;
 use crate::handler::DynEntrypoint;
 use crate::health::Health;
@@ -31,6 +33,9 @@ pub(crate) struct AppState {
     /// The MCP service, when the app serves MCP.
     #[cfg(feature = "mcp")]
     pub(crate) mcp: Option<McpService>,
+    /// The A2A service, when the app serves A2A.
+    #[cfg(feature = "a2a")]
+    pub(crate) a2a: Option<std::sync::Arc<A2aService>>,
 }
 
 impl AppState {

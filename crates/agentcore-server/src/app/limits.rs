@@ -13,6 +13,7 @@
 //! | [`App::server_threads`] | [`DEFAULT_SERVER_THREADS`] | the server runtime |
 //! | `websocket_*` | see [`crate::ws`] | message, frame, write queue, read buffer, idle, pings |
 //! | `mcp_max_sessions` | `mcp::DEFAULT_MAX_SESSIONS` (1024) | stateful MCP sessions (feature `mcp`) |
+//! | `a2a_max_tasks` | `a2a::DEFAULT_MAX_TASKS` (1024) | A2A tasks kept in memory; the oldest finished is evicted (feature `a2a`) |
 //! | `mcp_session_idle_timeout` | `mcp::DEFAULT_SESSION_IDLE_TIMEOUT` (15 min) | a stateful MCP session without requests (feature `mcp`) |
 
 use std::time::Duration;
@@ -275,6 +276,21 @@ impl App {
     /// ```
     pub fn websocket_ping_interval(mut self, every: impl Into<Option<Duration>>) -> Self {
         self.config.websocket.ping_interval = every.into();
+        self
+    }
+
+    /// How many A2A tasks are kept in memory (feature `a2a`; default
+    /// [`a2a::DEFAULT_MAX_TASKS`](crate::a2a::DEFAULT_MAX_TASKS)): a new task past it evicts
+    /// the oldest finished one, and is refused (`-32603`) when every stored task is still
+    /// running. At least 1.
+    ///
+    /// ```
+    /// use agentcore_server::App;
+    /// assert!(format!("{:?}", App::new().a2a_max_tasks(0)).contains("max_tasks: 1 "));
+    /// ```
+    #[cfg(feature = "a2a")]
+    pub fn a2a_max_tasks(mut self, limit: usize) -> Self {
+        self.config.a2a.max_tasks = limit.max(1);
         self
     }
 

@@ -2,6 +2,8 @@
 //! `Allow` on a known path, else 404.
 //! Requests reach the routes directly or through the app's tower layers.
 
+#[cfg(feature = "a2a")]
+mod a2a;
 mod invocation;
 #[cfg(feature = "mcp")]
 mod mcp;
@@ -47,6 +49,16 @@ where
         // Its methods are rmcp's to answer (POST; GET and DELETE when stateful).
         #[cfg(feature = "mcp")]
         crate::mcp::PATH => mcp::handle(state, request).await,
+        #[cfg(feature = "a2a")]
+        crate::a2a::PATH if state.a2a.is_some() => match *method {
+            Method::POST => a2a::handle(state, request).await,
+            _ => method_not_allowed("POST"),
+        },
+        #[cfg(feature = "a2a")]
+        crate::a2a::CARD_PATH if state.a2a.is_some() => match *method {
+            Method::GET | Method::HEAD => a2a::card(state, &request),
+            _ => method_not_allowed("GET, HEAD"),
+        },
         _ => not_found(),
     }
 }

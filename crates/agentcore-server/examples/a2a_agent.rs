@@ -1,0 +1,38 @@
+//! An A2A agent that echoes: `echo: <the user's text>`, as a task that goes working,
+//! produces an artifact with the reply, and completes (in several streamed events).
+//!
+//! ```sh
+//! cargo run -p agentcore-server --features a2a --example a2a_agent   # 127.0.0.1:9000
+//! curl -s localhost:9000/.well-known/agent-card.json
+//! curl -s localhost:9000/ -H 'content-type: application/json' -d '{"jsonrpc":"2.0","id":1,
+//!   "method":"SendMessage","params":{"message":{"messageId":"m1","role":"ROLE_USER",
+//!   "parts":[{"text":"hi"}]}}}'
+//! ```
+//!
+//! `A2A_PORT` moves it; `PORT` is not read (the runtime reaches A2A servers on 9000).
+
+use agentcore_server::a2a::{AgentCard, AgentSkill, Artifact, Event, Message, TaskState};
+use agentcore_server::{App, BoxError, RequestContext};
+use futures_util::stream::{self, Stream};
+
+fn echo(message: Message, _ctx: RequestContext) -> impl Stream<Item = Result<Event, BoxError>> {
+    let reply = format!("echo: {}", message.text());
+    stream::iter([
+        Ok(Event::Status {
+            state: TaskState::Working,
+            message: Some(Message::agent_text("echoing")),
+        }),
+        Ok(Event::Artifact(Artifact::text("echo", reply))),
+    ])
+}
+
+#[tokio::main]
+async fn main() -> Result<(), agentcore_server::ServeError> {
+    agentcore_server::log::init().ok();
+    let card = AgentCard::new(
+        "echo",
+        "Replies with the text it is sent, prefixed by `echo: `",
+    )
+    .skill(AgentSkill::new("echo", "Echo", "Echoes the user's text").tag("demo"));
+    App::new().a2a(card, echo).run().await
+}

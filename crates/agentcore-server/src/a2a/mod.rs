@@ -1,0 +1,124 @@
+//! A2A (Agent2Agent) agents on the runtime's A2A contract (feature `a2a`).
+//!
+//! AgentCore Runtime hosts A2A servers as well as agents and MCP servers: the container
+//! serves A2A's JSON-RPC 2.0 binding on port [`DEFAULT_PORT`] (9000), path [`PATH`]
+//! (`/`), and its agent card at [`CARD_PATH`]. [`App::a2a`](crate::App::a2a) serves a
+//! handler on this crate's own HTTP stack, speaking A2A v1.0 as the official Python
+//! `a2a-sdk` 1.x does (the wire types are [this module's own](Message), checked against
+//! that SDK by the interop tests: no Rust crate spoke v1.0's protobuf JSON when this was
+//! written).
+//!
+//! - **Where**: `0.0.0.0` in a container (`127.0.0.1` elsewhere), port 9000 unless
+//!   `A2A_PORT` ([`PORT_ENV`]) or [`App::port`](crate::App::port) says otherwise. `PORT`
+//!   is not read, as in the reference: images shared across runtimes set it for the HTTP
+//!   contract (8080), and the runtime only reaches an A2A server on 9000 (any other port
+//!   fails with 424). `GET /ping` answers on the same port.
+//! - **Methods**: `SendMessage` (blocking: the finished task, or the handler's message),
+//!   `SendStreamingMessage` (SSE: the task, then each status and artifact update, then
+//!   the final status), `GetTask`, `CancelTask`; and their v0.3 names `message/send`,
+//!   `message/stream`, `tasks/get`, `tasks/cancel` (answered in v1.0 shapes). Other
+//!   methods are `-32601`.
+//! - **The card**: `GET /.well-known/agent-card.json`; its URL is
+//!   `AGENTCORE_RUNTIME_URL` ([`RUNTIME_URL_ENV`], the runtime's invocation URL) when set,
+//!   else the local address served.
+//! - **Tasks** are kept in memory, at most [`DEFAULT_MAX_TASKS`] (
+//!   [`App::a2a_max_tasks`](crate::App::a2a_max_tasks)): a new task past the bound evicts
+//!   the oldest finished one; when all are running the new one is refused (`-32603`).
+//! - **The request context** (runtime session id, request id, workload access token,
+//!   forwarded headers) is the handler's second argument, and
+//!   [`RequestContext::current`](crate::RequestContext::current) inside it.
+//! - **The host's limits** apply before the handler sees a request: the body limit
+//!   (413), the body-read timeout (408), the connection limits, `/ping` apart, the
+//!   request logs and the graceful shutdown.
+//!
+//! ```no_run
+//! use agentcore_server::{App, RequestContext};
+//! use agentcore_server::a2a::{AgentCard, Artifact, Event, Message, TaskState};
+//! use futures_util::stream;
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), agentcore_server::ServeError> {
+//!     let card = AgentCard::new("echo", "Echoes what it is sent");
+//!     App::new()
+//!         .a2a(card, |message: Message, _ctx: RequestContext| {
+//!             let reply = format!("echo: {}", message.text());
+//!             stream::iter([
+//!                 Ok(Event::status(TaskState::Working)),
+//!                 Ok(Event::Artifact(Artifact::text("echo", reply))),
+//!             ])
+//!         })
+//!         .run() // 0.0.0.0:9000 in a container, until SIGTERM
+//!         .await
+//! }
+//! ```
+
+mod card;
+pub(crate) mod service;
+mod store;
+mod types;
+
+pub use card::{
+    AgentCapabilities, AgentCard, AgentInterface, AgentSkill, PROTOCOL_VERSION, RUNTIME_URL_ENV,
+};
+pub use types::{
+    Artifact, Message, Part, Role, StreamResponse, Task, TaskArtifactUpdateEvent, TaskState,
+    TaskStatus, TaskStatusUpdateEvent,
+};
+
+pub use crate::config::{
+    A2A_PORT_ENV as PORT_ENV, DEFAULT_A2A_MAX_TASKS as DEFAULT_MAX_TASKS,
+    DEFAULT_A2A_PORT as DEFAULT_PORT,
+};
+
+/// The path of the JSON-RPC endpoint.
+///
+/// ```
+/// assert_eq!(agentcore_server::a2a::PATH, "/");
+/// ```
+pub const PATH: &str = "/";
+
+/// The path of the agent card.
+///
+/// ```
+/// assert_eq!(agentcore_server::a2a::CARD_PATH, "/.well-known/agent-card.json");
+/// ```
+pub const CARD_PATH: &str = "/.well-known/agent-card.json";
+
+/// What a handler yields, in order; the host turns each into a task update.
+///
+/// A handler whose first event is a [`Event::Message`] answers with that message and no
+/// task. Otherwise a task is made: each status and artifact updates it, and when the
+/// stream ends the task is completed (unless it already ended); an `Err` fails it.
+///
+/// ```
+/// use agentcore_server::a2a::{Event, TaskState};
+/// assert!(matches!(Event::status(TaskState::Working), Event::Status { state: TaskState::Working, message: None }));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The task's new state, with what the agent says about it.
+    Status {
+        /// The state.
+        state: TaskState,
+        /// A message with it.
+        message: Option<Message>,
+    },
+    /// An output of the task.
+    Artifact(Artifact),
+    /// A message from the agent.
+    Message(Message),
+}
+
+impl Event {
+    /// A status change without a message.
+    ///
+    /// ```
+    /// let _ = agentcore_server::a2a::Event::status(agentcore_server::a2a::TaskState::Working);
+    /// ```
+    pub fn status(state: TaskState) -> Self {
+        Self::Status {
+            state,
+            message: None,
+        }
+    }
+}

@@ -1,0 +1,355 @@
+//! JSON-RPC 2.0 over the A2A methods: a request body in, a JSON answer or an SSE stream
+//! out. The handler's events drive a task of the store on a task of their own, so a
+//! task goes on (and can be fetched or cancelled) when the streaming client goes away.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use agentcore_contract::sse::data_event;
+use bytes::Bytes;
+use futures_util::stream::{self, BoxStream, StreamExt};
+use http::{Response, StatusCode};
+use http_body::Frame;
+use http_body_util::StreamBody;
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::store::{CancelError, TaskStore};
+use super::types::{
+    Message, SendMessageParams, StreamResponse, Task, TaskArtifactUpdateEvent, TaskIdParams,
+    TaskState, TaskStatus, TaskStatusUpdateEvent,
+};
+use super::{AgentCard, Event};
+use crate::body::Body;
+use crate::context::RequestContext;
+use crate::error::BoxError;
+use crate::log;
+use crate::response::{json_value, with_content_type};
+
+/// The user's handler, erased.
+pub(crate) type DynA2aHandler = Arc<
+    dyn Fn(Message, RequestContext) -> BoxStream<'static, Result<Event, BoxError>> + Send + Sync,
+>;
+
+/// How many streamed results wait for a slow client before the task's driver waits too.
+const STREAM_BUFFER_EVENTS: usize = 16;
+
+// JSON-RPC and A2A error codes, as the reference's `a2a.utils.errors`.
+const PARSE_ERROR: i64 = -32700;
+const INVALID_REQUEST: i64 = -32600;
+const METHOD_NOT_FOUND: i64 = -32601;
+const INVALID_PARAMS: i64 = -32602;
+const INTERNAL_ERROR: i64 = -32603;
+const TASK_NOT_FOUND: i64 = -32001;
+const TASK_NOT_CANCELABLE: i64 = -32002;
+
+/// The A2A side of an app: its handler, its served card and its tasks.
+pub(crate) struct A2aService {
+    handler: DynA2aHandler,
+    card: AgentCard,
+    store: TaskStore,
+}
+
+enum Method {
+    Send,
+    Stream,
+    Get,
+    Cancel,
+}
+
+impl Method {
+    /// v1.0 names, and the v0.3 ones the reference still accepts.
+    fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "SendMessage" | "message/send" => Self::Send,
+            "SendStreamingMessage" | "message/stream" => Self::Stream,
+            "GetTask" | "tasks/get" => Self::Get,
+            "CancelTask" | "tasks/cancel" => Self::Cancel,
+            _ => return None,
+        })
+    }
+}
+
+pub(crate) fn now() -> String {
+    log::timestamp(SystemTime::now())
+}
+
+fn error(id: &Value, code: i64, message: &str) -> Response<Body> {
+    json_value(
+        StatusCode::OK,
+        &json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code, "message": message } }),
+    )
+}
+
+fn result<T: Serialize>(id: &Value, result: &T) -> Value {
+    json!({ "jsonrpc": "2.0", "id": id, "result": result })
+}
+
+impl A2aService {
+    pub(crate) fn new(handler: DynA2aHandler, card: AgentCard, max_tasks: usize) -> Self {
+        Self {
+            handler,
+            card,
+            store: TaskStore::new(max_tasks),
+        }
+    }
+
+    /// The agent card, served at `url`.
+    pub(crate) fn card(&self, url: &str) -> AgentCard {
+        self.card.clone().served_at(url)
+    }
+
+    /// Answers one JSON-RPC request body.
+    pub(crate) async fn call(
+        self: &Arc<Self>,
+        body: &[u8],
+        context: RequestContext,
+    ) -> Response<Body> {
+        let Ok(request) = serde_json::from_slice::<Value>(body) else {
+            return error(&Value::Null, PARSE_ERROR, "Parse error");
+        };
+        let Some(object) = request.as_object() else {
+            return error(
+                &Value::Null,
+                INVALID_REQUEST,
+                "Batch requests are not supported",
+            );
+        };
+        let id = object.get("id").cloned().unwrap_or(Value::Null);
+        if !(id.is_null() || id.is_string() || id.is_i64() || id.is_u64()) {
+            return error(
+                &Value::Null,
+                INVALID_REQUEST,
+                "id must be a string, integer, or null",
+            );
+        }
+        if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+            return error(&id, INVALID_REQUEST, "'jsonrpc' must be exactly '2.0'");
+        }
+        let Some(name) = object.get("method").and_then(Value::as_str) else {
+            return error(&id, INVALID_REQUEST, "Method is required");
+        };
+        let Some(method) = Method::parse(name) else {
+            return error(&id, METHOD_NOT_FOUND, "Method not found");
+        };
+        let params = object.get("params").cloned().unwrap_or_else(|| json!({}));
+        match method {
+            Method::Send | Method::Stream => {
+                let params: SendMessageParams = match serde_json::from_value(params) {
+                    Ok(params) => params,
+                    Err(err) => return error(&id, INVALID_PARAMS, &err.to_string()),
+                };
+                self.send(
+                    id,
+                    params.message,
+                    context,
+                    matches!(method, Method::Stream),
+                )
+                .await
+            }
+            Method::Get | Method::Cancel => {
+                let params: TaskIdParams = match serde_json::from_value(params) {
+                    Ok(params) => params,
+                    Err(err) => return error(&id, INVALID_PARAMS, &err.to_string()),
+                };
+                let found = if matches!(method, Method::Get) {
+                    self.store.get(&params.id).ok_or(CancelError::NotFound)
+                } else {
+                    self.store.cancel(&params.id, now())
+                };
+                match found {
+                    Ok(mut task) => {
+                        if let Some(keep) = params.history_length {
+                            let drop = task.history.len().saturating_sub(keep);
+                            task.history.drain(..drop);
+                        }
+                        json_value(StatusCode::OK, &result(&id, &task))
+                    }
+                    Err(CancelError::NotFound) => error(&id, TASK_NOT_FOUND, "Task not found"),
+                    Err(CancelError::NotCancelable) => {
+                        error(&id, TASK_NOT_CANCELABLE, "Task cannot be canceled")
+                    }
+                }
+            }
+        }
+    }
+
+    async fn send(
+        self: &Arc<Self>,
+        id: Value,
+        message: Message,
+        context: RequestContext,
+        streamed: bool,
+    ) -> Response<Body> {
+        let context_id = message
+            .context_id
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let mut events = (self.handler)(message.clone(), context.clone());
+        // The first event decides: a message alone is the answer, anything else a task.
+        let first = RequestContext::scope(context.clone(), events.next()).await;
+        let first = match first {
+            Some(Ok(Event::Message(mut reply))) => {
+                reply.context_id.get_or_insert(context_id);
+                let answer = StreamResponse::Message(reply);
+                return if streamed {
+                    sse(stream::iter([sse_frame(&result(&id, &answer))]).boxed())
+                } else {
+                    json_value(StatusCode::OK, &result(&id, &answer))
+                };
+            }
+            other => other,
+        };
+        let task_id = uuid::Uuid::new_v4().to_string();
+        let mut request = message;
+        request.task_id = Some(task_id.clone());
+        request.context_id = Some(context_id.clone());
+        let task = Task {
+            id: task_id.clone(),
+            context_id,
+            status: TaskStatus {
+                state: TaskState::Submitted,
+                message: None,
+                timestamp: Some(now()),
+            },
+            artifacts: Vec::new(),
+            history: vec![request],
+        };
+        let Some(cancel) = self.store.insert(task.clone()) else {
+            return error(
+                &id,
+                INTERNAL_ERROR,
+                "every stored task is running (a2a_max_tasks)",
+            );
+        };
+        let (sender, mut receiver) = mpsc::channel(STREAM_BUFFER_EVENTS);
+        let service = Arc::clone(self);
+        let events = stream::iter(first).chain(events).boxed();
+        let drive = service.drive(task, events, cancel, sender);
+        tokio::spawn(RequestContext::scope(context, drive));
+        if !streamed {
+            while receiver.recv().await.is_some() {}
+            let task = self.store.get(&task_id);
+            return match task {
+                Some(task) => json_value(StatusCode::OK, &result(&id, &StreamResponse::Task(task))),
+                None => error(&id, TASK_NOT_FOUND, "Task not found"),
+            };
+        }
+        let frames = stream::poll_fn(move |cx| receiver.poll_recv(cx))
+            .map(move |answer: StreamResponse| sse_frame(&result(&id, &answer)));
+        sse(frames.boxed())
+    }
+
+    /// Runs the handler's events into the stored task, sending each change on.
+    async fn drive(
+        self: Arc<Self>,
+        task: Task,
+        mut events: BoxStream<'static, Result<Event, BoxError>>,
+        cancel: CancellationToken,
+        sender: mpsc::Sender<StreamResponse>,
+    ) {
+        let (task_id, context_id) = (task.id.clone(), task.context_id.clone());
+        let _ = sender.send(StreamResponse::Task(task)).await;
+        let status = |state, message: Option<Message>| TaskStatus {
+            state,
+            message,
+            timestamp: Some(now()),
+        };
+        let mut ended = false;
+        loop {
+            let next = tokio::select! {
+                biased;
+                () = cancel.cancelled() => break,
+                next = events.next() => next,
+            };
+            let update = match next {
+                None => break,
+                Some(Ok(Event::Status { state, message })) => {
+                    let status = status(state, message);
+                    self.store
+                        .update(&task_id, |task| task.status = status.clone());
+                    StreamResponse::StatusUpdate(TaskStatusUpdateEvent {
+                        task_id: task_id.clone(),
+                        context_id: context_id.clone(),
+                        status,
+                    })
+                }
+                Some(Ok(Event::Artifact(artifact))) => {
+                    self.store.update(&task_id, |task| {
+                        task.artifacts
+                            .retain(|a| a.artifact_id != artifact.artifact_id);
+                        task.artifacts.push(artifact.clone());
+                    });
+                    StreamResponse::ArtifactUpdate(TaskArtifactUpdateEvent {
+                        task_id: task_id.clone(),
+                        context_id: context_id.clone(),
+                        artifact,
+                        append: false,
+                        last_chunk: true,
+                    })
+                }
+                Some(Ok(Event::Message(mut message))) => {
+                    message.task_id = Some(task_id.clone());
+                    message.context_id = Some(context_id.clone());
+                    self.store
+                        .update(&task_id, |task| task.history.push(message.clone()));
+                    StreamResponse::Message(message)
+                }
+                Some(Err(err)) => {
+                    log::handler_failed("A2A task", "AgentError", &*err);
+                    let failed = status(
+                        TaskState::Failed,
+                        Some(Message::agent_text(err.to_string())),
+                    );
+                    self.store.update(&task_id, |task| task.status = failed);
+                    break;
+                }
+            };
+            ended =
+                matches!(&update, StreamResponse::StatusUpdate(u) if u.status.state.is_terminal());
+            // A client that went away does not stop the task.
+            let _ = sender.send(update).await;
+            if self
+                .store
+                .get(&task_id)
+                .is_none_or(|task| task.status.state.is_terminal())
+            {
+                break;
+            }
+        }
+        if ended {
+            return;
+        }
+        // Ends as completed unless it already ended (failed, canceled).
+        let done = status(TaskState::Completed, None);
+        let last = self.store.update(&task_id, |task| task.status = done);
+        if let Some(task) = last {
+            let _ = sender
+                .send(StreamResponse::StatusUpdate(TaskStatusUpdateEvent {
+                    task_id,
+                    context_id,
+                    status: task.status,
+                }))
+                .await;
+        }
+    }
+}
+
+fn sse_frame(value: &Value) -> Result<Frame<Bytes>, BoxError> {
+    Ok(Frame::data(Bytes::from(data_event(value)?)))
+}
+
+fn sse(frames: BoxStream<'static, Result<Frame<Bytes>, BoxError>>) -> Response<Body> {
+    let mut response = with_content_type(
+        StatusCode::OK,
+        "text/event-stream",
+        Body::new(StreamBody::new(frames)),
+    );
+    response.headers_mut().insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
+    response
+}

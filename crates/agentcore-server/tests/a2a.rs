@@ -1,0 +1,394 @@
+//! A2A agents on the A2A contract (`App::a2a`), over real sockets: the card, send,
+//! stream, task get and cancel, errors, limits, the task store bound, the context.
+
+mod common;
+
+use std::time::Duration;
+
+use agentcore_server::a2a::{AgentCard, AgentSkill, Artifact, Event, Message, TaskState};
+use agentcore_server::{App, BoxError, RequestContext};
+use common::{Reply, TestServer};
+use futures_util::stream::{self, BoxStream, StreamExt};
+use http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+fn handler(message: Message, ctx: RequestContext) -> BoxStream<'static, Result<Event, BoxError>> {
+    let text = message.text();
+    match text.as_str() {
+        "whoami" => {
+            let seen = format!("{:?}", ctx.session_id);
+            stream::iter([Ok(Event::Message(Message::agent_text(seen)))]).boxed()
+        }
+        "fail" => stream::iter([
+            Ok(Event::status(TaskState::Working)),
+            Err::<Event, BoxError>("the model is down".into()),
+        ])
+        .boxed(),
+        "slow" => stream::iter([Ok(Event::status(TaskState::Working))])
+            .chain(stream::once(async {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                Ok(Event::Artifact(Artifact::text("late", "late")))
+            }))
+            .boxed(),
+        _ => stream::iter([
+            Ok(Event::status(TaskState::Working)),
+            Ok(Event::Artifact(Artifact::text(
+                "echo",
+                format!("echo: {text}"),
+            ))),
+        ])
+        .boxed(),
+    }
+}
+
+fn app() -> App {
+    let card = AgentCard::new("echo", "Echoes")
+        .skill(AgentSkill::new("echo", "Echo", "Echoes the text").tag("demo"));
+    App::new().a2a(card, handler)
+}
+
+fn call(method: &str, params: Value) -> String {
+    json!({ "jsonrpc": "2.0", "id": 7, "method": method, "params": params }).to_string()
+}
+
+fn send_params(text: &str) -> Value {
+    json!({ "message": { "messageId": "m-1", "role": "ROLE_USER", "parts": [{ "text": text }] } })
+}
+
+async fn post(
+    server: &TestServer,
+    headers: &[(&str, &str)],
+    body: impl Into<bytes::Bytes>,
+) -> Reply {
+    let mut all = vec![("content-type", "application/json")];
+    all.extend_from_slice(headers);
+    server.request(Method::POST, "/", &all, body).await
+}
+
+async fn rpc(server: &TestServer, method: &str, params: Value) -> Value {
+    let reply = post(server, &[], call(method, params)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let body = reply.json();
+    assert_eq!(body["jsonrpc"], "2.0");
+    assert_eq!(body["id"], 7);
+    body
+}
+
+#[tokio::test]
+async fn the_card_names_the_skills_and_the_url() {
+    let server = TestServer::start(app()).await;
+    let reply = server
+        .request(Method::GET, "/.well-known/agent-card.json", &[], "")
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let card = reply.json();
+    let url = format!("http://{}/", server.addr);
+    assert_eq!(card["name"], "echo");
+    assert_eq!(card["skills"][0]["id"], "echo");
+    assert_eq!(card["capabilities"]["streaming"], true);
+    assert_eq!(card["supportedInterfaces"][0]["url"], url);
+    assert_eq!(card["supportedInterfaces"][0]["protocolBinding"], "JSONRPC");
+    assert_eq!(card["supportedInterfaces"][0]["protocolVersion"], "1.0");
+    assert_eq!(card["url"], url);
+    // GET / is not the endpoint; /ping still answers on the A2A port.
+    let get = server.request(Method::GET, "/", &[], "").await;
+    assert_eq!(get.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(server.ping().await["status"], "Healthy");
+}
+
+#[tokio::test]
+async fn send_message_answers_with_the_finished_task() {
+    let server = TestServer::start(app()).await;
+    let body = rpc(&server, "SendMessage", send_params("hi")).await;
+    let task = &body["result"]["task"];
+    assert_eq!(task["status"]["state"], "TASK_STATE_COMPLETED", "{body}");
+    assert_eq!(task["artifacts"][0]["parts"][0]["text"], "echo: hi");
+    assert_eq!(task["history"][0]["parts"][0]["text"], "hi");
+    assert_eq!(task["history"][0]["taskId"], task["id"]);
+    // Stored: GetTask finds it, with its history cut to historyLength.
+    let id = task["id"].as_str().unwrap();
+    let got = rpc(&server, "GetTask", json!({ "id": id, "historyLength": 0 })).await;
+    assert_eq!(got["result"]["id"], id);
+    assert_eq!(got["result"]["status"]["state"], "TASK_STATE_COMPLETED");
+    assert!(got["result"].get("history").is_none());
+    // A finished task cannot be cancelled.
+    let cancel = rpc(&server, "CancelTask", json!({ "id": id })).await;
+    assert_eq!(cancel["error"]["code"], -32002);
+}
+
+#[tokio::test]
+async fn a_first_message_is_the_answer_and_sees_the_request_context() {
+    let server = TestServer::start(app()).await;
+    let reply = post(
+        &server,
+        &[("x-amzn-bedrock-agentcore-runtime-session-id", "sess-a2a-1")],
+        call("SendMessage", send_params("whoami")),
+    )
+    .await;
+    let body = reply.json();
+    let message = &body["result"]["message"];
+    assert_eq!(message["role"], "ROLE_AGENT");
+    assert_eq!(message["parts"][0]["text"], "Some(\"sess-a2a-1\")");
+    assert!(body["result"].get("task").is_none());
+}
+
+#[tokio::test]
+async fn streaming_sends_the_task_its_updates_and_the_end() {
+    let server = TestServer::start(app()).await;
+    let reply = post(
+        &server,
+        &[],
+        call("SendStreamingMessage", send_params("hi")),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.content_type().starts_with("text/event-stream"));
+    let events: Vec<Value> = reply
+        .sse()
+        .into_iter()
+        .map(|e| e["result"].clone())
+        .collect();
+    assert_eq!(events.len(), 4, "{events:?}");
+    assert_eq!(events[0]["task"]["status"]["state"], "TASK_STATE_SUBMITTED");
+    assert_eq!(
+        events[1]["statusUpdate"]["status"]["state"],
+        "TASK_STATE_WORKING"
+    );
+    assert_eq!(
+        events[2]["artifactUpdate"]["artifact"]["parts"][0]["text"],
+        "echo: hi"
+    );
+    assert_eq!(events[2]["artifactUpdate"]["lastChunk"], true);
+    assert_eq!(
+        events[3]["statusUpdate"]["status"]["state"],
+        "TASK_STATE_COMPLETED"
+    );
+    let id = &events[0]["task"]["id"];
+    assert!(events[1..].iter().all(|e| {
+        let update = e.get("statusUpdate").or(e.get("artifactUpdate")).unwrap();
+        &update["taskId"] == id
+    }));
+}
+
+#[tokio::test]
+async fn v0_3_method_names_are_accepted() {
+    let server = TestServer::start(app()).await;
+    let v03 = json!({ "message": { "messageId": "m", "role": "user", "kind": "message",
+        "parts": [{ "kind": "text", "text": "old" }] } });
+    let body = rpc(&server, "message/send", v03.clone()).await;
+    let task = &body["result"]["task"];
+    assert_eq!(task["artifacts"][0]["parts"][0]["text"], "echo: old");
+    let got = rpc(&server, "tasks/get", json!({ "id": task["id"] })).await;
+    assert_eq!(got["result"]["id"], task["id"]);
+    let reply = post(&server, &[], call("message/stream", v03)).await;
+    assert_eq!(reply.sse().len(), 4);
+    let cancel = rpc(&server, "tasks/cancel", json!({ "id": "nope" })).await;
+    assert_eq!(cancel["error"]["code"], -32001);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_task_is_cancelled_and_its_stream_ends() {
+    let server = TestServer::start(app()).await;
+    let client = open_stream(&server, call("SendStreamingMessage", send_params("slow")));
+    let mut lines = client.await;
+    // The task, then working: now cancel it.
+    let task = lines.next_data().await;
+    let id = task["result"]["task"]["id"].as_str().unwrap().to_owned();
+    let working = lines.next_data().await;
+    assert_eq!(
+        working["result"]["statusUpdate"]["status"]["state"],
+        "TASK_STATE_WORKING"
+    );
+    let cancel = rpc(&server, "CancelTask", json!({ "id": id })).await;
+    assert_eq!(
+        cancel["result"]["status"]["state"], "TASK_STATE_CANCELED",
+        "{cancel}"
+    );
+    let last = lines.next_data().await;
+    assert_eq!(
+        last["result"]["statusUpdate"]["status"]["state"],
+        "TASK_STATE_CANCELED"
+    );
+    assert!(lines.at_end().await);
+    let again = rpc(&server, "CancelTask", json!({ "id": id })).await;
+    assert_eq!(again["error"]["code"], -32002);
+    let got = rpc(&server, "GetTask", json!({ "id": id })).await;
+    assert_eq!(got["result"]["status"]["state"], "TASK_STATE_CANCELED");
+}
+
+#[tokio::test]
+async fn a_failing_handler_fails_its_task() {
+    let server = TestServer::start(app()).await;
+    let body = rpc(&server, "SendMessage", send_params("fail")).await;
+    let status = &body["result"]["task"]["status"];
+    assert_eq!(status["state"], "TASK_STATE_FAILED");
+    assert_eq!(status["message"]["parts"][0]["text"], "the model is down");
+}
+
+#[tokio::test]
+async fn unknown_tasks_and_malformed_calls_are_json_rpc_errors() {
+    let server = TestServer::start(app()).await;
+    let unknown = rpc(&server, "GetTask", json!({ "id": "no-such-task" })).await;
+    assert_eq!(unknown["error"]["code"], -32001);
+    assert_eq!(unknown["error"]["message"], "Task not found");
+    let cases = [
+        ("{not json", -32700, Value::Null),
+        ("[]", -32600, Value::Null),
+        (
+            r#"{"jsonrpc":"1.0","id":1,"method":"GetTask"}"#,
+            -32600,
+            json!(1),
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":true,"method":"GetTask"}"#,
+            -32600,
+            Value::Null,
+        ),
+        (r#"{"jsonrpc":"2.0","id":"a"}"#, -32600, json!("a")),
+        (
+            r#"{"jsonrpc":"2.0","id":2,"method":"tasks/resubscribe"}"#,
+            -32601,
+            json!(2),
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":3,"method":"GetTask","params":{}}"#,
+            -32602,
+            json!(3),
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":4,"method":"SendMessage","params":{"message":5}}"#,
+            -32602,
+            json!(4),
+        ),
+    ];
+    for (body, code, id) in cases {
+        let reply = post(&server, &[], body).await;
+        assert_eq!(reply.status, StatusCode::OK, "{body}");
+        let answer = reply.json();
+        assert_eq!(answer["error"]["code"], code, "{body}: {answer}");
+        assert_eq!(answer["id"], id, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn the_hosts_body_limit_applies_at_its_edge() {
+    const LIMIT: usize = 1024;
+    let server = TestServer::start(app().max_body_bytes(LIMIT)).await;
+    let call = |len: usize| {
+        let base = call("SendMessage", send_params(""));
+        let pad = "x".repeat(len - base.len());
+        call("SendMessage", send_params(&pad))
+    };
+    let at = post(&server, &[], call(LIMIT)).await;
+    assert_eq!(at.status, StatusCode::OK);
+    assert_eq!(
+        at.json()["result"]["task"]["status"]["state"],
+        "TASK_STATE_COMPLETED"
+    );
+    let over = post(&server, &[], call(LIMIT + 1)).await;
+    assert_eq!(over.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(over.headers["connection"], "close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_task_store_keeps_its_bound() {
+    let server = TestServer::start(app().a2a_max_tasks(2)).await;
+    let task_id = |body: Value| body["result"]["task"]["id"].as_str().unwrap().to_owned();
+    let first = task_id(rpc(&server, "SendMessage", send_params("one")).await);
+    let second = task_id(rpc(&server, "SendMessage", send_params("two")).await);
+    // At the bound: a third evicts the oldest finished task, the first.
+    let third = task_id(rpc(&server, "SendMessage", send_params("three")).await);
+    let gone = rpc(&server, "GetTask", json!({ "id": first })).await;
+    assert_eq!(gone["error"]["code"], -32001);
+    for id in [&second, &third] {
+        let kept = rpc(&server, "GetTask", json!({ "id": id })).await;
+        assert_eq!(kept["result"]["id"], id.as_str());
+    }
+    // Two running tasks fill the store: a third is refused, nothing is evicted.
+    let mut streams = Vec::new();
+    for _ in 0..2 {
+        let mut lines =
+            open_stream(&server, call("SendStreamingMessage", send_params("slow"))).await;
+        let task = lines.next_data().await;
+        streams.push((task_id(task), lines));
+    }
+    let refused = rpc(&server, "SendMessage", send_params("four")).await;
+    assert_eq!(refused["error"]["code"], -32603, "{refused}");
+    for (id, _) in &streams {
+        let running = rpc(&server, "GetTask", json!({ "id": id })).await;
+        assert_eq!(running["result"]["status"]["state"], "TASK_STATE_WORKING");
+    }
+    // Cancelling one frees its place.
+    rpc(&server, "CancelTask", json!({ "id": streams[0].0 })).await;
+    let after = rpc(&server, "SendMessage", send_params("five")).await;
+    assert_eq!(
+        after["result"]["task"]["status"]["state"],
+        "TASK_STATE_COMPLETED"
+    );
+}
+
+#[test]
+fn a2a_listens_on_9000_or_a2a_port_never_port() {
+    let app = App::new().a2a(AgentCard::new("a", "b"), handler);
+    assert_eq!(
+        app.bind_address().port(),
+        agentcore_server::a2a::DEFAULT_PORT
+    );
+}
+
+/// An SSE response read event by event, over a raw socket.
+struct Lines {
+    reader: tokio::io::BufReader<tokio::net::TcpStream>,
+}
+
+impl Lines {
+    async fn next_data(&mut self) -> Value {
+        use tokio::io::AsyncBufReadExt;
+        loop {
+            let mut line = String::new();
+            let read =
+                tokio::time::timeout(Duration::from_secs(10), self.reader.read_line(&mut line))
+                    .await
+                    .expect("an event in time")
+                    .unwrap();
+            assert!(read > 0, "the stream ended early");
+            if let Some(data) = line.trim_end().strip_prefix("data: ") {
+                return serde_json::from_str(data).unwrap();
+            }
+        }
+    }
+
+    /// Whether the chunked body ended (its terminator read) with no further event.
+    async fn at_end(&mut self) -> bool {
+        use tokio::io::AsyncBufReadExt;
+        loop {
+            let mut line = String::new();
+            let read =
+                tokio::time::timeout(Duration::from_secs(10), self.reader.read_line(&mut line))
+                    .await
+                    .expect("the end in time")
+                    .unwrap();
+            if read == 0 || line == "0\r\n" {
+                return true;
+            }
+            if line.starts_with("data: ") {
+                return false;
+            }
+        }
+    }
+}
+
+async fn open_stream(server: &TestServer, body: String) -> Lines {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let mut socket = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    let mut reader = tokio::io::BufReader::new(socket);
+    let mut status = String::new();
+    reader.read_line(&mut status).await.unwrap();
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    Lines { reader }
+}
