@@ -16,6 +16,8 @@ passes their addresses and the run's secrets in these environment variables:
     AGENTCORE_INTEROP_FORWARD_HEADER a header name given to the emulator's --forward-header
     AGENTCORE_INTEROP_MCP_URL        the mcp_server example's endpoint, e.g.
                                      http://127.0.0.1:41236/mcp (on its own MCP_PORT)
+    AGENTCORE_INTEROP_AG_UI_URL      the ag_ui_agent example, e.g. http://127.0.0.1:41238
+                                     (on its own PORT)
 
 The clients are the official ones, unmodified: boto3's `bedrock-agentcore` client pointed
 at the emulator with `endpoint_url`, and the Python SDK's `AgentCoreRuntimeClient`.
@@ -54,6 +56,7 @@ ACCESS_KEY_ID = _env("AGENTCORE_INTEROP_ACCESS_KEY_ID")
 SECRET_ACCESS_KEY = _env("AGENTCORE_INTEROP_SECRET_ACCESS_KEY")
 FORWARD_HEADER = _env("AGENTCORE_INTEROP_FORWARD_HEADER")
 MCP_URL = _env("AGENTCORE_INTEROP_MCP_URL")
+AG_UI_URL = _env("AGENTCORE_INTEROP_AG_UI_URL")
 
 # The SDK's default retry behaviour, said explicitly: botocore's "standard" mode, three
 # attempts in all. The tests count how often the agent is called, so retries stay on.

@@ -1,6 +1,7 @@
 //! `cargo xtask interop`: the official Python clients (boto3's `bedrock-agentcore` client
 //! and the `bedrock-agentcore` SDK) against the emulator in front of the conformance
-//! agent, and the official MCP Python SDK (`mcp`) against the `mcp_server` example. The
+//! agent, the official MCP Python SDK (`mcp`) against the `mcp_server` example, and the
+//! official AG-UI types (`ag-ui-protocol`) validating the `ag_ui_agent` example. The
 //! tests are `tests/interop/test_*.py` (plain unittest), run by `tests/interop/run.py`
 //! with an interpreter from a virtual environment.
 
@@ -21,11 +22,12 @@ use crate::process::{self, KillOnDrop, POLL_INTERVAL, Service, free_port};
 const USAGE: &str = "\
 usage: cargo xtask interop [--python PATH] [-k PATTERN]...
 
-Builds (release) the emulator, the conformance agent and the MCP server example, starts
-the agent on a free port and the emulator in front of it on another, with a bearer token,
-an HS256 JWT secret and fake SigV4 credentials made for the run (given to the emulator in
-its environment), and the MCP server on a third (MCP_PORT), and runs the Python suite
-tests/interop/test_*.py against them. Fails if a test fails.
+Builds (release) the emulator, the conformance agent and the MCP server and AG-UI agent
+examples, starts the agent on a free port and the emulator in front of it on another,
+with a bearer token, an HS256 JWT secret and fake SigV4 credentials made for the run
+(given to the emulator in its environment), the MCP server on a third (MCP_PORT) and the
+AG-UI agent on a fourth (PORT), and runs the Python suite tests/interop/test_*.py
+against them. Fails if a test fails.
 
   --python PATH   the Python interpreter, with the packages of
                   tests/interop/requirements.txt installed
@@ -130,13 +132,15 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
         "conformance_agent",
         "--example",
         "mcp_server",
+        "--example",
+        "ag_ui_agent",
         "--features",
-        "agentcore-server/mcp",
+        "agentcore-server/mcp,agentcore-server/ag-ui",
     ];
     process::cargo(
         &root,
         &args,
-        "the emulator, the conformance agent and the MCP server",
+        "the emulator, the conformance agent, the MCP server and the AG-UI agent",
     )?;
     let python = match given {
         Some(python) => python,
@@ -167,6 +171,15 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
     let mut mcp_server = Service::start("the MCP server", mcp_server, &root, &mcp_log)?;
     mcp_server.wait_ready(|| ping(mcp_port))?;
     let mcp_url = format!("http://127.0.0.1:{mcp_port}/mcp");
+
+    // The AG-UI agent is an HTTP agent: PORT.
+    let ag_ui_port = free_port()?;
+    let ag_ui_log = target.join("interop-ag-ui-agent.log");
+    let mut ag_ui_agent = Command::new(release.join("examples").join(format!("ag_ui_agent{exe}")));
+    ag_ui_agent.env("PORT", ag_ui_port.to_string());
+    let mut ag_ui_agent = Service::start("the AG-UI agent", ag_ui_agent, &root, &ag_ui_log)?;
+    ag_ui_agent.wait_ready(|| ping(ag_ui_port))?;
+    let ag_ui_url = format!("http://127.0.0.1:{ag_ui_port}");
 
     let port = free_port()?;
     let emulator_log = target.join("interop-emulator.log");
@@ -209,6 +222,7 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
         .env("AGENTCORE_INTEROP_PORT", port.to_string())
         .env("AGENTCORE_INTEROP_AGENT_URL", &agent_url)
         .env("AGENTCORE_INTEROP_MCP_URL", &mcp_url)
+        .env("AGENTCORE_INTEROP_AG_UI_URL", &ag_ui_url)
         .env("AGENTCORE_INTEROP_ARN", ARN)
         .env("AGENTCORE_INTEROP_REGION", REGION)
         .env("AGENTCORE_INTEROP_SIGNING_HOST", SIGNING_HOST)
@@ -232,15 +246,16 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
         "interop suite took {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    for service in [&mut emulator, &mut agent, &mut mcp_server] {
+    for service in [&mut emulator, &mut agent, &mut mcp_server, &mut ag_ui_agent] {
         service.check_alive();
     }
     if !passed {
         eprintln!(
-            "note: the logs are {}, {} and {}",
+            "note: the logs are {}, {}, {} and {}",
             emulator_log.display(),
             agent_log.display(),
-            mcp_log.display()
+            mcp_log.display(),
+            ag_ui_log.display()
         );
     }
     Ok(passed)
