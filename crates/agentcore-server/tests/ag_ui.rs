@@ -245,3 +245,44 @@ async fn websocket_input_that_is_not_a_run_agent_input_closes_1003() {
         assert_eq!(code, Some(INVALID_INPUT_CLOSE_CODE));
     }
 }
+
+type Events = stream::Iter<std::vec::IntoIter<Result<Event, std::io::Error>>>;
+
+#[tokio::test]
+async fn a_handler_that_panics_before_its_stream_is_run_error_on_both_transports() {
+    let app = App::new().ag_ui(
+        |_: RunAgentInput, _: RequestContext| -> std::future::Ready<Events> {
+            panic!("no stream for you")
+        },
+    );
+    let server = TestServer::start(app).await;
+    let events = sse(&server, &input("x")).await;
+    assert_eq!(types(&events), ["RUN_STARTED", "RUN_ERROR"]);
+    assert_eq!(events[1]["message"], "no stream for you");
+
+    let mut client = connect(&server).await;
+    client
+        .send(WireMessage::text(input("x").to_string()))
+        .await
+        .unwrap();
+    let (events, code) = frames(&mut client).await;
+    assert_eq!(types(&events), ["RUN_STARTED", "RUN_ERROR"]);
+    assert_eq!(code, Some(1000));
+}
+
+#[tokio::test]
+async fn websocket_run_error_after_a_panic_mid_stream() {
+    let server = TestServer::start(agent()).await;
+    let mut client = connect(&server).await;
+    client
+        .send(WireMessage::text(input("panic").to_string()))
+        .await
+        .unwrap();
+    let (events, code) = frames(&mut client).await;
+    assert_eq!(
+        types(&events),
+        ["RUN_STARTED", "TEXT_MESSAGE_START", "RUN_ERROR"]
+    );
+    assert_eq!(events[2]["message"], "lost the plot");
+    assert_eq!(code, Some(1000));
+}

@@ -63,7 +63,9 @@ use crate::ws::{WebSocketError, WebSocketUpgrade};
 use run::Run;
 
 pub use run::INTERNAL_ERROR;
-pub use types::{Context, Event, FunctionCall, Message, Role, RunAgentInput, Tool, ToolCall};
+pub use types::{
+    Context, Event, FunctionCall, Message, Role, RunAgentInput, TextRole, Tool, ToolCall,
+};
 
 /// The close code of a `/ws` session whose first message is not a `RunAgentInput` text
 /// frame (1003, "unsupported data", as the reference closes).

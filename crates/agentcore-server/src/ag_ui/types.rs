@@ -91,6 +91,21 @@ pub enum Role {
     Reasoning,
 }
 
+/// The roles a streamed text message may take (`TEXT_MESSAGE_START`): not `tool`, whose
+/// results are `TOOL_CALL_RESULT` events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TextRole {
+    /// Developer instructions.
+    Developer,
+    /// System instructions.
+    System,
+    /// The agent.
+    Assistant,
+    /// The user.
+    User,
+}
+
 /// One message of the conversation. `content` is a string, a list of content parts
 /// (`{"type":"text","text":..}`, media parts) or, for activity messages, an object.
 ///
@@ -216,7 +231,9 @@ pub struct Context {
 
 /// An AG-UI event, as the agent streams it. Serialized with its `type` (for instance
 /// `"TEXT_MESSAGE_CONTENT"`) and camelCase fields; optional fields are left out when
-/// `None`.
+/// `None`. The fields every AG-UI event may carry (`timestamp`, `rawEvent`, `metadata`)
+/// and the chunk, activity, reasoning and subagent events are not modelled yet: send
+/// them, if needed, as `CUSTOM` or `RAW`.
 ///
 /// ```
 /// use agentcore_server::ag_ui::Event;
@@ -261,12 +278,12 @@ pub enum Event {
     /// A step of the run ends.
     #[serde(rename_all = "camelCase")]
     StepFinished { step_name: String },
-    /// A streamed text message opens (`role`: developer, system, assistant or user).
+    /// A streamed text message opens.
     #[serde(rename_all = "camelCase")]
     TextMessageStart {
         message_id: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        role: Option<Role>,
+        role: Option<TextRole>,
     },
     /// A fragment of a text message.
     #[serde(rename_all = "camelCase")]
@@ -323,7 +340,7 @@ impl Event {
     pub fn text_start(message_id: impl Into<String>) -> Self {
         Self::TextMessageStart {
             message_id: message_id.into(),
-            role: Some(Role::Assistant),
+            role: Some(TextRole::Assistant),
         }
     }
 
@@ -379,5 +396,120 @@ impl Event {
     /// ```
     pub fn is_terminal(&self) -> bool {
         matches!(self, Self::RunFinished { .. } | Self::RunError { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// Each event as `ag-ui-protocol` 1.0 names its fields (`ag_ui/_generated/models.py`).
+    #[test]
+    fn events_have_the_python_packages_field_names() {
+        let (t, r) = (String::from("t"), String::from("r"));
+        let cases = [
+            (
+                Event::RunStarted {
+                    thread_id: t.clone(),
+                    run_id: r.clone(),
+                    parent_run_id: Some("p".into()),
+                },
+                json!({"type":"RUN_STARTED","threadId":"t","runId":"r","parentRunId":"p"}),
+            ),
+            (
+                Event::RunFinished {
+                    thread_id: t,
+                    run_id: r,
+                    result: Some(json!(1)),
+                },
+                json!({"type":"RUN_FINISHED","threadId":"t","runId":"r","result":1}),
+            ),
+            (
+                Event::RunError {
+                    message: "m".into(),
+                    code: None,
+                },
+                json!({"type":"RUN_ERROR","message":"m"}),
+            ),
+            (
+                Event::StepStarted {
+                    step_name: "s".into(),
+                },
+                json!({"type":"STEP_STARTED","stepName":"s"}),
+            ),
+            (
+                Event::StepFinished {
+                    step_name: "s".into(),
+                },
+                json!({"type":"STEP_FINISHED","stepName":"s"}),
+            ),
+            (
+                Event::ToolCallStart {
+                    tool_call_id: "c".into(),
+                    tool_call_name: "n".into(),
+                    parent_message_id: Some("m".into()),
+                },
+                json!({"type":"TOOL_CALL_START","toolCallId":"c","toolCallName":"n","parentMessageId":"m"}),
+            ),
+            (
+                Event::ToolCallArgs {
+                    tool_call_id: "c".into(),
+                    delta: "{".into(),
+                },
+                json!({"type":"TOOL_CALL_ARGS","toolCallId":"c","delta":"{"}),
+            ),
+            (
+                Event::ToolCallEnd {
+                    tool_call_id: "c".into(),
+                },
+                json!({"type":"TOOL_CALL_END","toolCallId":"c"}),
+            ),
+            (
+                Event::ToolCallResult {
+                    message_id: "m".into(),
+                    tool_call_id: "c".into(),
+                    content: "x".into(),
+                },
+                json!({"type":"TOOL_CALL_RESULT","messageId":"m","toolCallId":"c","content":"x"}),
+            ),
+            (
+                Event::StateSnapshot {
+                    snapshot: json!({"a":1}),
+                },
+                json!({"type":"STATE_SNAPSHOT","snapshot":{"a":1}}),
+            ),
+            (
+                Event::StateDelta {
+                    delta: vec![json!({"op":"add","path":"/a","value":1})],
+                },
+                json!({"type":"STATE_DELTA","delta":[{"op":"add","path":"/a","value":1}]}),
+            ),
+            (
+                Event::MessagesSnapshot {
+                    messages: vec![Message::new("1", Role::User, "hi")],
+                },
+                json!({"type":"MESSAGES_SNAPSHOT","messages":[{"id":"1","role":"user","content":"hi"}]}),
+            ),
+            (
+                Event::Custom {
+                    name: "n".into(),
+                    value: json!(null),
+                },
+                json!({"type":"CUSTOM","name":"n","value":null}),
+            ),
+            (
+                Event::Raw {
+                    event: json!({}),
+                    source: Some("s".into()),
+                },
+                json!({"type":"RAW","event":{},"source":"s"}),
+            ),
+        ];
+        for (event, wire) in cases {
+            assert_eq!(serde_json::to_value(&event).unwrap(), wire);
+            assert_eq!(serde_json::from_value::<Event>(wire).unwrap(), event);
+        }
     }
 }
