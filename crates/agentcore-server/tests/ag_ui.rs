@@ -286,3 +286,26 @@ async fn websocket_run_error_after_a_panic_mid_stream() {
     assert_eq!(events[2]["message"], "lost the plot");
     assert_eq!(code, Some(1000));
 }
+
+#[tokio::test]
+async fn websocket_input_over_the_message_limit_closes_1009_and_one_at_it_is_served() {
+    let at = input("x").to_string().len();
+    let server = TestServer::start(agent().websocket_max_message_bytes(at)).await;
+    let mut client = connect(&server).await;
+    client
+        .send(WireMessage::text(input("x").to_string()))
+        .await
+        .unwrap();
+    let (events, code) = frames(&mut client).await;
+    assert_eq!(events.len(), 6);
+    assert_eq!(code, Some(1000));
+
+    let mut client = connect(&server).await;
+    client
+        .send(WireMessage::text(input("xy").to_string()))
+        .await
+        .unwrap();
+    let (events, code) = frames(&mut client).await;
+    assert!(events.is_empty());
+    assert_eq!(code, Some(1009));
+}

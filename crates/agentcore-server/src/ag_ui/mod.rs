@@ -8,7 +8,8 @@
 //! - `/ws`: the client sends the `RunAgentInput` as its first text frame and receives
 //!   each event as one text frame, encoded as for SSE (`data: <event JSON>\n\n`, as the
 //!   reference `AGUIApp` sends them), then a close with 1000; an input that is not a
-//!   `RunAgentInput` closes with [`INVALID_INPUT_CLOSE_CODE`] (1003).
+//!   `RunAgentInput` closes with [`INVALID_INPUT_CLOSE_CODE`] (1003), one over the app's
+//!   `websocket_max_message_bytes` with 1009.
 //!
 //! The host frames the run: it sends `RUN_STARTED` first unless the handler's first
 //! event is one, and `RUN_FINISHED` at the end unless the handler sent `RUN_FINISHED` or
