@@ -18,6 +18,8 @@ passes their addresses and the run's secrets in these environment variables:
                                      http://127.0.0.1:41236/mcp (on its own MCP_PORT)
     AGENTCORE_INTEROP_AG_UI_URL      the ag_ui_agent example, e.g. http://127.0.0.1:41238
                                      (on its own PORT)
+    AGENTCORE_INTEROP_A2A_URL        the a2a_agent example, e.g. http://127.0.0.1:41239
+                                     (on its own A2A_PORT; PORT set to another)
 
 The clients are the official ones, unmodified: boto3's `bedrock-agentcore` client pointed
 at the emulator with `endpoint_url`, and the Python SDK's `AgentCoreRuntimeClient`.
@@ -57,6 +59,7 @@ SECRET_ACCESS_KEY = _env("AGENTCORE_INTEROP_SECRET_ACCESS_KEY")
 FORWARD_HEADER = _env("AGENTCORE_INTEROP_FORWARD_HEADER")
 MCP_URL = _env("AGENTCORE_INTEROP_MCP_URL")
 AG_UI_URL = _env("AGENTCORE_INTEROP_AG_UI_URL")
+A2A_URL = _env("AGENTCORE_INTEROP_A2A_URL")
 
 # The SDK's default retry behaviour, said explicitly: botocore's "standard" mode, three
 # attempts in all. The tests count how often the agent is called, so retries stay on.

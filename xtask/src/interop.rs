@@ -1,7 +1,8 @@
 //! `cargo xtask interop`: the official Python clients (boto3's `bedrock-agentcore` client
 //! and the `bedrock-agentcore` SDK) against the emulator in front of the conformance
 //! agent, the official MCP Python SDK (`mcp`) against the `mcp_server` example, and the
-//! official AG-UI types (`ag-ui-protocol`) validating the `ag_ui_agent` example. The
+//! official AG-UI types (`ag-ui-protocol`) validating the `ag_ui_agent` example, and the
+//! official A2A Python SDK (`a2a-sdk`) as the client of the `a2a_agent` example. The
 //! tests are `tests/interop/test_*.py` (plain unittest), run by `tests/interop/run.py`
 //! with an interpreter from a virtual environment.
 
@@ -26,8 +27,9 @@ Builds (release) the emulator, the conformance agent and the MCP server and AG-U
 examples, starts the agent on a free port and the emulator in front of it on another,
 with a bearer token, an HS256 JWT secret and fake SigV4 credentials made for the run
 (given to the emulator in its environment), the MCP server on a third (MCP_PORT) and the
-AG-UI agent on a fourth (PORT), and runs the Python suite tests/interop/test_*.py
-against them. Fails if a test fails.
+AG-UI agent on a fourth (PORT), the A2A agent on a fifth (A2A_PORT, with PORT set to
+another it must not read), and runs the Python suite tests/interop/test_*.py against
+them. Fails if a test fails.
 
   --python PATH   the Python interpreter, with the packages of
                   tests/interop/requirements.txt installed
@@ -134,13 +136,15 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
         "mcp_server",
         "--example",
         "ag_ui_agent",
+        "--example",
+        "a2a_agent",
         "--features",
-        "agentcore-server/mcp,agentcore-server/ag-ui",
+        "agentcore-server/mcp,agentcore-server/ag-ui,agentcore-server/a2a",
     ];
     process::cargo(
         &root,
         &args,
-        "the emulator, the conformance agent, the MCP server and the AG-UI agent",
+        "the emulator, the conformance agent, the MCP server, the AG-UI and A2A agents",
     )?;
     let python = match given {
         Some(python) => python,
@@ -180,6 +184,17 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
     let mut ag_ui_agent = Service::start("the AG-UI agent", ag_ui_agent, &root, &ag_ui_log)?;
     ag_ui_agent.wait_ready(|| ping(ag_ui_port))?;
     let ag_ui_url = format!("http://127.0.0.1:{ag_ui_port}");
+
+    // The A2A agent reads A2A_PORT; PORT, set for the HTTP contract, it must not read.
+    let a2a_port = free_port()?;
+    let a2a_log = target.join("interop-a2a-agent.log");
+    let mut a2a_agent = Command::new(release.join("examples").join(format!("a2a_agent{exe}")));
+    a2a_agent
+        .env("A2A_PORT", a2a_port.to_string())
+        .env("PORT", agent_port.to_string());
+    let mut a2a_agent = Service::start("the A2A agent", a2a_agent, &root, &a2a_log)?;
+    a2a_agent.wait_ready(|| ping(a2a_port))?;
+    let a2a_url = format!("http://127.0.0.1:{a2a_port}");
 
     let port = free_port()?;
     let emulator_log = target.join("interop-emulator.log");
@@ -223,6 +238,7 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
         .env("AGENTCORE_INTEROP_AGENT_URL", &agent_url)
         .env("AGENTCORE_INTEROP_MCP_URL", &mcp_url)
         .env("AGENTCORE_INTEROP_AG_UI_URL", &ag_ui_url)
+        .env("AGENTCORE_INTEROP_A2A_URL", &a2a_url)
         .env("AGENTCORE_INTEROP_ARN", ARN)
         .env("AGENTCORE_INTEROP_REGION", REGION)
         .env("AGENTCORE_INTEROP_SIGNING_HOST", SIGNING_HOST)
@@ -246,16 +262,23 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
         "interop suite took {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    for service in [&mut emulator, &mut agent, &mut mcp_server, &mut ag_ui_agent] {
+    for service in [
+        &mut emulator,
+        &mut agent,
+        &mut mcp_server,
+        &mut ag_ui_agent,
+        &mut a2a_agent,
+    ] {
         service.check_alive();
     }
     if !passed {
         eprintln!(
-            "note: the logs are {}, {}, {} and {}",
+            "note: the logs are {}, {}, {}, {} and {}",
             emulator_log.display(),
             agent_log.display(),
             mcp_log.display(),
-            ag_ui_log.display()
+            ag_ui_log.display(),
+            a2a_log.display()
         );
     }
     Ok(passed)
@@ -533,6 +556,7 @@ mod tests {
             "boto3==",
             "botocore==",
             "mcp==",
+            "a2a-sdk==",
             "websockets==",
         ] {
             assert!(requirements.contains(pinned), "{pinned} is not pinned");

@@ -1,0 +1,99 @@
+"""The official A2A Python SDK (`a2a-sdk` 1.x, unmodified) as the client of the
+`a2a_agent` example, which `cargo xtask interop` starts on its own `A2A_PORT`
+(`AGENTCORE_INTEROP_A2A_URL`): the agent card as the SDK's resolver parses it, a blocking
+`SendMessage`, a streamed `SendStreamingMessage` (the task, working, the artifact,
+completed), `GetTask`, and `CancelTask` and `GetTask` on unknown or finished tasks."""
+
+import asyncio
+import unittest
+import uuid
+
+import httpx
+from a2a.client import A2ACardResolver, ClientConfig, create_client
+from a2a.helpers.proto_helpers import get_artifact_text, new_text_message
+from a2a.types import CancelTaskRequest, GetTaskRequest, Role, SendMessageRequest, TaskState
+from a2a.utils.errors import TaskNotCancelableError, TaskNotFoundError
+
+import support
+
+A2A_URL = support.A2A_URL
+
+
+def run(action, streaming=True):
+    """Runs `action(client, card)` with an SDK client made from the agent's card."""
+
+    async def go():
+        async with httpx.AsyncClient(timeout=30) as http:
+            card = await A2ACardResolver(http, A2A_URL).get_agent_card()
+            config = ClientConfig(streaming=streaming, httpx_client=http)
+            client = await create_client(card, client_config=config)
+            return await action(client, card)
+
+    return asyncio.run(asyncio.wait_for(go(), timeout=60))
+
+
+def request(text):
+    return SendMessageRequest(message=new_text_message(text, role=Role.ROLE_USER))
+
+
+async def collect(client, text):
+    return [event async for event in client.send_message(request(text))]
+
+
+class A2aAgent(unittest.TestCase):
+    def test_the_card_parses_and_names_the_endpoint(self):
+        card = run(lambda client, card: asyncio.sleep(0, card))
+        self.assertEqual(card.name, "echo")
+        self.assertTrue(card.capabilities.streaming)
+        self.assertEqual([s.id for s in card.skills], ["echo"])
+        interface = card.supported_interfaces[0]
+        self.assertEqual(interface.protocol_binding, "JSONRPC")
+        self.assertEqual(interface.protocol_version, "1.0")
+        self.assertEqual(interface.url.rstrip("/"), A2A_URL.rstrip("/"))
+
+    def test_send_message_blocking_answers_with_the_completed_task(self):
+        events = run(lambda client, _: collect(client, "hello"), streaming=False)
+        self.assertEqual(len(events), 1)
+        task = events[0].task
+        self.assertEqual(task.status.state, TaskState.TASK_STATE_COMPLETED)
+        self.assertEqual(get_artifact_text(task.artifacts[0]), "echo: hello")
+        self.assertEqual(task.history[0].parts[0].text, "hello")
+
+    def test_streaming_sends_the_task_working_the_artifact_and_completed(self):
+        events = run(lambda client, _: collect(client, "stream me"))
+        kinds = [event.WhichOneof("payload") for event in events]
+        self.assertEqual(kinds, ["task", "status_update", "artifact_update", "status_update"])
+        self.assertEqual(events[0].task.status.state, TaskState.TASK_STATE_SUBMITTED)
+        self.assertEqual(events[1].status_update.status.state, TaskState.TASK_STATE_WORKING)
+        self.assertEqual(get_artifact_text(events[2].artifact_update.artifact), "echo: stream me")
+        self.assertEqual(events[3].status_update.status.state, TaskState.TASK_STATE_COMPLETED)
+        task_id = events[0].task.id
+        self.assertTrue(all(
+            (e.status_update.task_id or e.artifact_update.task_id) == task_id for e in events[1:]
+        ))
+
+    def test_get_task_finds_a_finished_task_and_cancel_refuses_it(self):
+        async def action(client, _):
+            events = await collect(client, "keep me")
+            task_id = events[0].task.id
+            got = await client.get_task(GetTaskRequest(id=task_id))
+            with self.assertRaises(TaskNotCancelableError) as refused:
+                await client.cancel_task(CancelTaskRequest(id=task_id))
+            return got, refused.exception
+
+        got, refused = run(action)
+        self.assertEqual(got.status.state, TaskState.TASK_STATE_COMPLETED)
+        self.assertEqual(get_artifact_text(got.artifacts[0]), "echo: keep me")
+        self.assertIn("cancel", str(refused).lower())
+
+    def test_an_unknown_task_is_not_found(self):
+        async def action(client, _):
+            with self.assertRaises(TaskNotFoundError) as missing:
+                await client.get_task(GetTaskRequest(id=str(uuid.uuid4())))
+            return missing.exception
+
+        self.assertIn("not found", str(run(action)).lower())
+
+
+if __name__ == "__main__":
+    unittest.main()
