@@ -170,11 +170,13 @@ mod tests {
                 "description": "Add two integers",
                 "inputSchema": {
                     "type": "object",
+                    // In name order: serde_json keeps it so with or without its
+                    // `preserve_order` feature (which a workspace build turns on).
                     "properties": {
                         "a": {"type": "integer", "description": "the left side"},
+                        "any": {},
                         "b": {"type": ["integer", "null"]},
-                        "tags": {"type": "array", "items": {"type": "string"}},
-                        "any": {}
+                        "tags": {"type": "array", "items": {"type": "string"}}
                     },
                     "required": ["a"]
                 }
