@@ -146,6 +146,16 @@ pub enum Error {
     /// another client): nothing more can be sent to it.
     #[error("the shell is closed")]
     ShellClosed,
+    /// An A2A agent answered a call with a JSON-RPC error: an unknown task (`-32001`), a
+    /// task that cannot be cancelled (`-32002`), an unknown method (`-32601`), invalid
+    /// params (`-32602`) (feature `a2a`).
+    #[error("the A2A agent refused the call (JSON-RPC error {code}): {message}")]
+    A2a {
+        /// The JSON-RPC error code, such as `-32001` (task not found).
+        code: i64,
+        /// The agent's message.
+        message: String,
+    },
     /// An MCP server answered a request with a JSON-RPC error: an unknown tool or
     /// method, invalid arguments (`-32602`), an internal error (feature `mcp`).
     #[error("the MCP server refused the request (JSON-RPC error {code}): {message}")]

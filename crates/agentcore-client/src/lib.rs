@@ -67,6 +67,8 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "a2a")]
+mod a2a;
 mod agent_card;
 mod client;
 mod command;
@@ -99,6 +101,8 @@ pub use aws_smithy_async::time::{StaticTimeSource, TimeSource};
 #[cfg(feature = "mcp")]
 pub use rmcp;
 
+#[cfg(feature = "a2a")]
+pub use a2a::{A2aBuilder, A2aCall, A2aStream, a2a_text_message};
 pub use client::{RuntimeClient, RuntimeClientBuilder, load_sdk_config};
 pub use command::{CommandDecoder, CommandEvent, CommandStatus};
 pub use commands::{CommandOutput, CommandStream};

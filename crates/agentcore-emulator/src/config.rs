@@ -99,6 +99,7 @@ pub struct Runtime {
 ///
 /// assert_eq!(ServerProtocol::Http.invocation_path(), "/invocations");
 /// assert_eq!(ServerProtocol::Mcp.invocation_path(), "/mcp");
+/// assert_eq!(ServerProtocol::A2a.invocation_path(), "/");
 /// assert_eq!(ServerProtocol::default(), ServerProtocol::Http);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -111,6 +112,10 @@ pub enum ServerProtocol {
     /// one JSON-RPC message, its answer JSON or SSE, `Mcp-Session-Id` and
     /// `Mcp-Protocol-Version` passed through both ways.
     Mcp,
+    /// An A2A server: JSON-RPC 2.0 at `POST /` (port 9000 in the container); each
+    /// invocation is one call, its answer JSON or SSE; the agent card at
+    /// `/.well-known/agent-card.json`.
+    A2a,
 }
 
 impl ServerProtocol {
@@ -123,6 +128,7 @@ impl ServerProtocol {
         match self {
             Self::Http => "/invocations",
             Self::Mcp => "/mcp",
+            Self::A2a => "/",
         }
     }
 }
@@ -302,6 +308,46 @@ impl EmulatorBuilder {
         qualifiers: &[&str],
     ) -> Result<Self, agentcore_contract::InvalidArn> {
         self.push_runtime(arn, url, ServerProtocol::Mcp, qualifiers)
+    }
+
+    /// Serves `arn` as an A2A runtime: `invocations` are forwarded to `{url}/`, where the
+    /// A2A server in the container serves JSON-RPC (`url` is the container's base,
+    /// `http://host:port`), and the agent card (`GET .../invocations/.well-known/agent-card.json`)
+    /// to `{url}/.well-known/agent-card.json`. Auth, sessions and the other operations are
+    /// as for [`runtime`](Self::runtime); answers (JSON, or SSE passed on as it comes)
+    /// stream back.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder()
+    ///     .a2a_runtime("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/peer", "http://127.0.0.1:9000")
+    ///     .unwrap()
+    ///     .build();
+    /// assert!(format!("{emulator:?}").contains("protocol: A2a"));
+    /// assert!(Emulator::builder().a2a_runtime("not-an-arn", "http://127.0.0.1:9000").is_err());
+    /// ```
+    pub fn a2a_runtime(self, arn: &str, url: &str) -> Result<Self, agentcore_contract::InvalidArn> {
+        self.a2a_runtime_with_qualifiers(arn, url, &[])
+    }
+
+    /// Serves `arn` as an A2A runtime ([`a2a_runtime`](Self::a2a_runtime)) with extra
+    /// endpoint names besides `DEFAULT`.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder()
+    ///     .a2a_runtime_with_qualifiers("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/peer", "http://127.0.0.1:9000", &["canary"])
+    ///     .unwrap()
+    ///     .build();
+    /// assert!(format!("{emulator:?}").contains("canary"));
+    /// ```
+    pub fn a2a_runtime_with_qualifiers(
+        self,
+        arn: &str,
+        url: &str,
+        qualifiers: &[&str],
+    ) -> Result<Self, agentcore_contract::InvalidArn> {
+        self.push_runtime(arn, url, ServerProtocol::A2a, qualifiers)
     }
 
     fn push_runtime(

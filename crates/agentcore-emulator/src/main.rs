@@ -30,6 +30,10 @@ struct Args {
     /// server at `URL/mcp` (MCP's Streamable HTTP transport).
     #[arg(long = "mcp-arn", value_name = "ARN=URL")]
     mcp_arns: Vec<String>,
+    /// An A2A runtime to serve, `ARN=URL` (repeatable): its invocations go to the A2A
+    /// server at `URL/` (JSON-RPC), its agent card to `URL/.well-known/agent-card.json`.
+    #[arg(long = "a2a-arn", value_name = "ARN=URL")]
+    a2a_arns: Vec<String>,
     /// An endpoint name accepted besides DEFAULT (repeatable).
     #[arg(long = "qualifier", value_name = "NAME")]
     qualifiers: Vec<String>,
@@ -152,7 +156,7 @@ impl Args {
                 None => (given.clone(), self.agent.clone()),
             })
             .collect();
-        if runtimes.is_empty() && self.mcp_arns.is_empty() {
+        if runtimes.is_empty() && self.mcp_arns.is_empty() && self.a2a_arns.is_empty() {
             runtimes.push((DEFAULT_ARN.to_owned(), self.agent.clone()));
         }
         let names: Vec<&str> = self.qualifiers.iter().map(String::as_str).collect();
@@ -172,6 +176,20 @@ impl Args {
                 "{}{} (MCP)",
                 url.trim_end_matches('/'),
                 ServerProtocol::Mcp.invocation_path()
+            );
+            runtimes.push((arn.to_owned(), target));
+        }
+        for given in &self.a2a_arns {
+            let Some((arn, url)) = given.split_once('=') else {
+                return Err(format!("--a2a-arn takes ARN=URL, got {given:?}"));
+            };
+            builder = builder
+                .a2a_runtime_with_qualifiers(arn, url, &names)
+                .map_err(|err| format!("--a2a-arn {arn}: {err}"))?;
+            let target = format!(
+                "{}{} (A2A)",
+                url.trim_end_matches('/'),
+                ServerProtocol::A2a.invocation_path()
             );
             runtimes.push((arn.to_owned(), target));
         }

@@ -19,6 +19,7 @@
 //! # }
 //! ```
 
+pub mod a2a;
 mod agent;
 pub mod mcp;
 mod world;
