@@ -53,7 +53,7 @@ The working tree must be clean. Nothing is pushed.
                   first (not with --dry-run)
 
 The checks: `cargo fmt --all -- --check`, `cargo clippy --workspace --all-targets --
--D warnings`, `cargo test --workspace`, `cargo xtask conformance` (which needs the shared
+-D warnings`, `cargo test --workspace --all-features`, `cargo xtask conformance` (which needs the shared
 conformance folder: $AGENTCORE_SHARED, else ../shared/conformance next to the workspace).
 ";
 
@@ -394,7 +394,7 @@ fn checks(cargo: &Path, work: &Path, shared: &Path) -> Result<(), String> {
                 "warnings",
             ],
         ),
-        ("tests", &["test", "--workspace"]),
+        ("tests", &["test", "--workspace", "--all-features"]),
         ("conformance", &["xtask", "conformance"]),
     ];
     for (name, args) in checks {
