@@ -343,6 +343,22 @@ pub(crate) fn request_span(
     }
 }
 
+/// Logs, in `span`, that its request was answered with `status`, `started` ago.
+pub(crate) fn request_completed(
+    span: &tracing::Span,
+    status: http::StatusCode,
+    started: std::time::Instant,
+    message: &'static str,
+) {
+    span.in_scope(|| {
+        tracing::info!(
+            status = status.as_u16(),
+            duration_ms = started.elapsed().as_millis() as u64,
+            "{message}"
+        );
+    });
+}
+
 /// The span of a stateful MCP session, started by one request and serving the later
 /// ones: it carries the runtime session id only.
 #[cfg(feature = "mcp")]

@@ -97,6 +97,23 @@ where
     response.map(|body| offload_body(body, state, span))
 }
 
+/// Runs `respond` on the handler runtime when called on the server's (see
+/// [`on_handlers`]), else where it is (in-process tests).
+pub(crate) async fn respond_on_handlers<F>(
+    state: &Arc<AppState>,
+    respond: F,
+    span: tracing::Span,
+) -> Response<Body>
+where
+    F: Future<Output = Response<Body>> + Send + 'static,
+{
+    if on_server_thread() {
+        on_handlers(state, respond, span).await
+    } else {
+        respond.await
+    }
+}
+
 /// Makes a response body safe to poll on the server runtime: a body of known size is
 /// plain bytes and stays as it is; anything streamed (user code) is driven on the handler
 /// runtime and handed over through a bounded channel. When the client goes away the

@@ -342,16 +342,21 @@ struct Lines {
 }
 
 impl Lines {
-    async fn next_data(&mut self) -> Value {
+    /// The next line, within 10 s; empty at the end of the connection.
+    async fn line(&mut self) -> String {
         use tokio::io::AsyncBufReadExt;
+        let mut line = String::new();
+        tokio::time::timeout(Duration::from_secs(10), self.reader.read_line(&mut line))
+            .await
+            .expect("a line in time")
+            .unwrap();
+        line
+    }
+
+    async fn next_data(&mut self) -> Value {
         loop {
-            let mut line = String::new();
-            let read =
-                tokio::time::timeout(Duration::from_secs(10), self.reader.read_line(&mut line))
-                    .await
-                    .expect("an event in time")
-                    .unwrap();
-            assert!(read > 0, "the stream ended early");
+            let line = self.line().await;
+            assert!(!line.is_empty(), "the stream ended early");
             if let Some(data) = line.trim_end().strip_prefix("data: ") {
                 return serde_json::from_str(data).unwrap();
             }
@@ -360,15 +365,9 @@ impl Lines {
 
     /// Whether the chunked body ended (its terminator read) with no further event.
     async fn at_end(&mut self) -> bool {
-        use tokio::io::AsyncBufReadExt;
         loop {
-            let mut line = String::new();
-            let read =
-                tokio::time::timeout(Duration::from_secs(10), self.reader.read_line(&mut line))
-                    .await
-                    .expect("the end in time")
-                    .unwrap();
-            if read == 0 || line == "0\r\n" {
+            let line = self.line().await;
+            if line.is_empty() || line == "0\r\n" {
                 return true;
             }
             if line.starts_with("data: ") {

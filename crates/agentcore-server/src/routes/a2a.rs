@@ -15,7 +15,7 @@ use crate::body::Body;
 use crate::context::RequestContext;
 use crate::error::BoxError;
 use crate::log;
-use crate::offload::{on_handlers, on_server_thread};
+use crate::offload::respond_on_handlers;
 use crate::request_body::{read_body, refused};
 use crate::response::{json_value, not_found};
 use crate::state::AppState;
@@ -66,17 +66,7 @@ where
     let started = Instant::now();
     let service = Arc::clone(service);
     let respond = async move { service.call(&bytes, context).await }.instrument(span.clone());
-    let response = if on_server_thread() {
-        on_handlers(state, respond, span.clone()).await
-    } else {
-        respond.await
-    };
-    span.in_scope(|| {
-        tracing::info!(
-            status = response.status().as_u16(),
-            duration_ms = started.elapsed().as_millis() as u64,
-            "A2A request completed"
-        );
-    });
+    let response = respond_on_handlers(state, respond, span.clone()).await;
+    log::request_completed(&span, response.status(), started, "A2A request completed");
     response
 }

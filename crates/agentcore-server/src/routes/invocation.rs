@@ -48,13 +48,7 @@ where
             .instrument(span.clone())
             .await
     };
-    span.in_scope(|| {
-        tracing::info!(
-            status = response.status().as_u16(),
-            duration_ms = started.elapsed().as_millis() as u64,
-            "Invocation completed"
-        );
-    });
+    log::request_completed(&span, response.status(), started, "Invocation completed");
     response
 }
 

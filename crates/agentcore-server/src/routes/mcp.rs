@@ -23,7 +23,7 @@ use crate::context::RequestContext;
 use crate::error::BoxError;
 use crate::log;
 use crate::mcp::service::McpResponse;
-use crate::offload::{on_handlers, on_server_thread};
+use crate::offload::respond_on_handlers;
 use crate::request_body::{read_body, refused};
 use crate::response::{error_details, error_json, not_found};
 use crate::state::AppState;
@@ -67,18 +67,8 @@ where
     let started = Instant::now();
     let shared = Arc::clone(state);
     let respond = async move { answer(&shared, request).await }.instrument(served_in);
-    let response = if on_server_thread() {
-        on_handlers(state, respond, span.clone()).await
-    } else {
-        respond.await
-    };
-    span.in_scope(|| {
-        tracing::info!(
-            status = response.status().as_u16(),
-            duration_ms = started.elapsed().as_millis() as u64,
-            "MCP request completed"
-        );
-    });
+    let response = respond_on_handlers(state, respond, span.clone()).await;
+    log::request_completed(&span, response.status(), started, "MCP request completed");
     if standalone_stream && is_event_stream(&response) {
         let drain = state.shutdown.draining_owned();
         return response.map(|body| {
