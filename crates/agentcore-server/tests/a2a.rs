@@ -19,6 +19,10 @@ fn handler(message: Message, ctx: RequestContext) -> BoxStream<'static, Result<E
             let seen = format!("{:?}", ctx.session_id);
             stream::iter([Ok(Event::Message(Message::agent_text(seen)))]).boxed()
         }
+        "panic now" => panic!("the handler panicked at once"),
+        "panic later" => stream::iter([Ok(Event::status(TaskState::Working))])
+            .chain(stream::once(async { panic!("the stream panicked") }))
+            .boxed(),
         "fail" => stream::iter([
             Ok(Event::status(TaskState::Working)),
             Err::<Event, BoxError>("the model is down".into()),
@@ -223,6 +227,56 @@ async fn a_failing_handler_fails_its_task() {
     let status = &body["result"]["task"]["status"];
     assert_eq!(status["state"], "TASK_STATE_FAILED");
     assert_eq!(status["message"]["parts"][0]["text"], "the model is down");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_fails_its_task_or_its_call_and_the_server_goes_on() {
+    let server = TestServer::start(app()).await;
+    let body = rpc(&server, "SendMessage", send_params("panic later")).await;
+    let status = &body["result"]["task"]["status"];
+    assert_eq!(status["state"], "TASK_STATE_FAILED", "{body}");
+    assert_eq!(status["message"]["parts"][0]["text"], "the stream panicked");
+    let reply = post(
+        &server,
+        &[],
+        call("SendStreamingMessage", send_params("panic later")),
+    )
+    .await;
+    let events = reply.sse();
+    let last = &events.last().unwrap()["result"]["statusUpdate"]["status"];
+    assert_eq!(last["state"], "TASK_STATE_FAILED", "{events:?}");
+    let now = rpc(&server, "SendMessage", send_params("panic now")).await;
+    assert_eq!(now["error"]["code"], -32603, "{now}");
+    assert_eq!(now["error"]["message"], "the agent failed");
+    let after = rpc(&server, "SendMessage", send_params("still here")).await;
+    assert_eq!(
+        after["result"]["task"]["status"]["state"],
+        "TASK_STATE_COMPLETED"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_body_gets_408_at_the_body_read_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let timeout = Duration::from_millis(200);
+    let server = TestServer::start(app().body_read_timeout(timeout)).await;
+    let mut socket = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let body = call("SendMessage", send_params("hi"));
+    let head = format!(
+        "POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket.write_all(&body.as_bytes()[..10]).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = vec![0; 1024];
+    let read = tokio::time::timeout(Duration::from_secs(10), socket.read(&mut answer))
+        .await
+        .expect("an answer in time")
+        .unwrap();
+    assert!(started.elapsed() >= timeout);
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
 }
 
 #[tokio::test]

@@ -27,6 +27,9 @@
 //! - **The request context** (runtime session id, request id, workload access token,
 //!   forwarded headers) is the handler's second argument, and
 //!   [`RequestContext::current`](crate::RequestContext::current) inside it.
+//! - **Failures**: an `Err` from the handler's stream fails its task (the error's message
+//!   in the status); a panic while producing an event does the same, and a handler that
+//!   panics when called answers `-32603`. The server goes on either way.
 //! - **The host's limits** apply before the handler sees a request: the body limit
 //!   (413), the body-read timeout (408), the connection limits, `/ping` apart, the
 //!   request logs and the graceful shutdown.

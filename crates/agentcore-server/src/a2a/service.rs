@@ -2,11 +2,13 @@
 //! out. The handler's events drive a task of the store on a task of their own, so a
 //! task goes on (and can be fetched or cancelled) when the streaming client goes away.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use agentcore_contract::sse::data_event;
 use bytes::Bytes;
+use futures_util::FutureExt;
 use futures_util::stream::{self, BoxStream, StreamExt};
 use http::{Response, StatusCode};
 use http_body::Frame;
@@ -24,7 +26,7 @@ use super::types::{
 use super::{AgentCard, Event};
 use crate::body::Body;
 use crate::context::RequestContext;
-use crate::error::BoxError;
+use crate::error::{BoxError, panic_message};
 use crate::log;
 use crate::response::{json_value, with_content_type};
 
@@ -187,9 +189,19 @@ impl A2aService {
             .context_id
             .clone()
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let mut events = (self.handler)(message.clone(), context.clone());
+        let called = catch_unwind(AssertUnwindSafe(|| {
+            (self.handler)(message.clone(), context.clone())
+        }));
+        let mut events = match called {
+            Ok(events) => events,
+            Err(panic) => {
+                let err: BoxError = panic_message(&*panic).into();
+                log::handler_failed("A2A handler", "Panic", &*err);
+                return error(&id, INTERNAL_ERROR, "the agent failed");
+            }
+        };
         // The first event decides: a message alone is the answer, anything else a task.
-        let first = RequestContext::scope(context.clone(), events.next()).await;
+        let first = RequestContext::scope(context.clone(), next_event(&mut events)).await;
         let first = match first {
             Some(Ok(Event::Message(mut reply))) => {
                 reply.context_id.get_or_insert(context_id);
@@ -262,7 +274,7 @@ impl A2aService {
             let next = tokio::select! {
                 biased;
                 () = cancel.cancelled() => break,
-                next = events.next() => next,
+                next = next_event(&mut events) => next,
             };
             let update = match next {
                 None => break,
@@ -334,6 +346,16 @@ impl A2aService {
                 }))
                 .await;
         }
+    }
+}
+
+/// The handler's next event; a panic while producing it is an `Err` (the task fails).
+async fn next_event(
+    events: &mut BoxStream<'static, Result<Event, BoxError>>,
+) -> Option<Result<Event, BoxError>> {
+    match AssertUnwindSafe(events.next()).catch_unwind().await {
+        Ok(next) => next,
+        Err(panic) => Some(Err(panic_message(&*panic).into())),
     }
 }
 
