@@ -2,7 +2,9 @@
 `a2a_agent` example, which `cargo xtask interop` starts on its own `A2A_PORT`
 (`AGENTCORE_INTEROP_A2A_URL`): the agent card as the SDK's resolver parses it, a blocking
 `SendMessage`, a streamed `SendStreamingMessage` (the task, working, the artifact,
-completed), `GetTask`, and `CancelTask` and `GetTask` on unknown or finished tasks."""
+completed), `GetTask`, and `CancelTask` and `GetTask` on unknown or finished tasks; and
+the SDK's own v0.3 client transport (`message/send`, `message/stream`, `tasks/get`,
+`tasks/cancel`), which parses the answers with its v0.3 models."""
 
 import asyncio
 import unittest
@@ -10,6 +12,7 @@ import uuid
 
 import httpx
 from a2a.client import A2ACardResolver, ClientConfig, create_client
+from a2a.compat.v0_3.jsonrpc_transport import CompatJsonRpcTransport
 from a2a.helpers.proto_helpers import get_artifact_text, new_text_message
 from a2a.types import CancelTaskRequest, GetTaskRequest, Role, SendMessageRequest, TaskState
 from a2a.utils.errors import TaskNotCancelableError, TaskNotFoundError
@@ -93,6 +96,48 @@ class A2aAgent(unittest.TestCase):
             return missing.exception
 
         self.assertIn("not found", str(run(action)).lower())
+
+
+def run_v03(action):
+    """Runs `action(transport)` with the SDK's v0.3 JSON-RPC client transport."""
+
+    async def go():
+        async with httpx.AsyncClient(timeout=30) as http:
+            transport = CompatJsonRpcTransport(http, None, A2A_URL, is_shared_httpx=True)
+            return await action(transport)
+
+    return asyncio.run(asyncio.wait_for(go(), timeout=60))
+
+
+class A2aAgentV03(unittest.TestCase):
+    def test_message_send_answers_a_v0_3_task(self):
+        answer = run_v03(lambda t: t.send_message(request("old")))
+        self.assertEqual(answer.task.status.state, TaskState.TASK_STATE_COMPLETED)
+        self.assertEqual(get_artifact_text(answer.task.artifacts[0]), "echo: old")
+
+    def test_message_stream_sends_v0_3_events(self):
+        async def action(transport):
+            return [e async for e in transport.send_message_streaming(request("old stream"))]
+
+        events = run_v03(action)
+        kinds = [event.WhichOneof("payload") for event in events]
+        self.assertEqual(kinds, ["task", "status_update", "artifact_update", "status_update"])
+        self.assertEqual(events[3].status_update.status.state, TaskState.TASK_STATE_COMPLETED)
+        self.assertEqual(get_artifact_text(events[2].artifact_update.artifact), "echo: old stream")
+
+    def test_tasks_get_and_tasks_cancel(self):
+        async def action(transport):
+            sent = await transport.send_message(request("old task"))
+            got = await transport.get_task(GetTaskRequest(id=sent.task.id))
+            with self.assertRaises(TaskNotCancelableError):
+                await transport.cancel_task(CancelTaskRequest(id=sent.task.id))
+            with self.assertRaises(TaskNotFoundError):
+                await transport.get_task(GetTaskRequest(id=str(uuid.uuid4())))
+            return sent, got
+
+        sent, got = run_v03(action)
+        self.assertEqual(got.id, sent.task.id)
+        self.assertEqual(got.status.state, TaskState.TASK_STATE_COMPLETED)
 
 
 if __name__ == "__main__":

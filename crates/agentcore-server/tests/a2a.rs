@@ -175,19 +175,44 @@ async fn streaming_sends_the_task_its_updates_and_the_end() {
 }
 
 #[tokio::test]
-async fn v0_3_method_names_are_accepted() {
+async fn v0_3_method_names_are_answered_in_v0_3_shapes() {
     let server = TestServer::start(app()).await;
     let v03 = json!({ "message": { "messageId": "m", "role": "user", "kind": "message",
         "parts": [{ "kind": "text", "text": "old" }] } });
     let body = rpc(&server, "message/send", v03.clone()).await;
-    let task = &body["result"]["task"];
-    assert_eq!(task["artifacts"][0]["parts"][0]["text"], "echo: old");
+    let task = &body["result"];
+    assert_eq!(task["kind"], "task", "{body}");
+    assert_eq!(task["status"]["state"], "completed");
+    assert_eq!(
+        task["artifacts"][0]["parts"][0],
+        json!({ "kind": "text", "text": "echo: old" })
+    );
+    assert_eq!(task["history"][0]["role"], "user");
+    assert_eq!(task["history"][0]["kind"], "message");
     let got = rpc(&server, "tasks/get", json!({ "id": task["id"] })).await;
+    assert_eq!(got["result"]["kind"], "task");
     assert_eq!(got["result"]["id"], task["id"]);
     let reply = post(&server, &[], call("message/stream", v03)).await;
-    assert_eq!(reply.sse().len(), 4);
+    let events: Vec<Value> = reply
+        .sse()
+        .into_iter()
+        .map(|e| e["result"].clone())
+        .collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["task", "status-update", "artifact-update", "status-update"]
+    );
+    assert_eq!(events[1]["final"], false);
+    assert_eq!(events[3]["final"], true);
+    assert_eq!(events[3]["status"]["state"], "completed");
     let cancel = rpc(&server, "tasks/cancel", json!({ "id": "nope" })).await;
     assert_eq!(cancel["error"]["code"], -32001);
+    // A message answer, as v0.3 sends it: the message itself.
+    let whoami = json!({ "message": { "messageId": "w", "role": "user", "parts": [{ "kind": "text", "text": "whoami" }] } });
+    let answer = rpc(&server, "message/send", whoami).await;
+    assert_eq!(answer["result"]["kind"], "message");
+    assert_eq!(answer["result"]["role"], "agent");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,7 +16,8 @@
 //! - **Methods**: `SendMessage` (blocking: the finished task, or the handler's message),
 //!   `SendStreamingMessage` (SSE: the task, then each status and artifact update, then
 //!   the final status), `GetTask`, `CancelTask`; and their v0.3 names `message/send`,
-//!   `message/stream`, `tasks/get`, `tasks/cancel` (answered in v1.0 shapes). Other
+//!   `message/stream`, `tasks/get`, `tasks/cancel`, answered in v0.3's shapes (`kind`-tagged
+//!   results and parts, lower-case states and roles) as the reference's v0.3 adapter does. Other
 //!   methods are `-32601`.
 //! - **The card**: `GET /.well-known/agent-card.json`; its URL is
 //!   `AGENTCORE_RUNTIME_URL` ([`RUNTIME_URL_ENV`], the runtime's invocation URL) when set,
@@ -59,6 +60,7 @@ mod card;
 pub(crate) mod service;
 mod store;
 mod types;
+mod v03;
 
 pub use card::{
     AgentCapabilities, AgentCard, AgentInterface, AgentSkill, PROTOCOL_VERSION, RUNTIME_URL_ENV,

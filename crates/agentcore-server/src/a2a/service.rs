@@ -23,6 +23,7 @@ use super::types::{
     Message, SendMessageParams, StreamResponse, Task, TaskArtifactUpdateEvent, TaskIdParams,
     TaskState, TaskStatus, TaskStatusUpdateEvent,
 };
+use super::v03;
 use super::{AgentCard, Event};
 use crate::body::Body;
 use crate::context::RequestContext;
@@ -85,7 +86,10 @@ fn error(id: &Value, code: i64, message: &str) -> Response<Body> {
     )
 }
 
-fn result<T: Serialize>(id: &Value, result: &T) -> Value {
+/// A JSON-RPC result; in v0.3's shapes when the call used a v0.3 method name.
+fn result<T: Serialize>(id: &Value, result: &T, legacy: bool) -> Value {
+    let result = serde_json::to_value(result).unwrap_or_default();
+    let result = if legacy { v03::result(result) } else { result };
     json!({ "jsonrpc": "2.0", "id": id, "result": result })
 }
 
@@ -137,19 +141,16 @@ impl A2aService {
             return error(&id, METHOD_NOT_FOUND, "Method not found");
         };
         let params = object.get("params").cloned().unwrap_or_else(|| json!({}));
+        let legacy = name.contains('/');
         match method {
             Method::Send | Method::Stream => {
                 let params: SendMessageParams = match serde_json::from_value(params) {
                     Ok(params) => params,
                     Err(err) => return error(&id, INVALID_PARAMS, &err.to_string()),
                 };
-                self.send(
-                    id,
-                    params.message,
-                    context,
-                    matches!(method, Method::Stream),
-                )
-                .await
+                let streamed = matches!(method, Method::Stream);
+                self.send(id, params.message, context, streamed, legacy)
+                    .await
             }
             Method::Get | Method::Cancel => {
                 let params: TaskIdParams = match serde_json::from_value(params) {
@@ -167,7 +168,7 @@ impl A2aService {
                             let drop = task.history.len().saturating_sub(keep);
                             task.history.drain(..drop);
                         }
-                        json_value(StatusCode::OK, &result(&id, &task))
+                        json_value(StatusCode::OK, &result(&id, &task, legacy))
                     }
                     Err(CancelError::NotFound) => error(&id, TASK_NOT_FOUND, "Task not found"),
                     Err(CancelError::NotCancelable) => {
@@ -184,6 +185,7 @@ impl A2aService {
         message: Message,
         context: RequestContext,
         streamed: bool,
+        legacy: bool,
     ) -> Response<Body> {
         let context_id = message
             .context_id
@@ -207,9 +209,9 @@ impl A2aService {
                 reply.context_id.get_or_insert(context_id);
                 let answer = StreamResponse::Message(reply);
                 return if streamed {
-                    sse(stream::iter([sse_frame(&result(&id, &answer))]).boxed())
+                    sse(stream::iter([sse_frame(&result(&id, &answer, legacy))]).boxed())
                 } else {
-                    json_value(StatusCode::OK, &result(&id, &answer))
+                    json_value(StatusCode::OK, &result(&id, &answer, legacy))
                 };
             }
             other => other,
@@ -245,12 +247,15 @@ impl A2aService {
             while receiver.recv().await.is_some() {}
             let task = self.store.get(&task_id);
             return match task {
-                Some(task) => json_value(StatusCode::OK, &result(&id, &StreamResponse::Task(task))),
+                Some(task) => json_value(
+                    StatusCode::OK,
+                    &result(&id, &StreamResponse::Task(task), legacy),
+                ),
                 None => error(&id, TASK_NOT_FOUND, "Task not found"),
             };
         }
         let frames = stream::poll_fn(move |cx| receiver.poll_recv(cx))
-            .map(move |answer: StreamResponse| sse_frame(&result(&id, &answer)));
+            .map(move |answer: StreamResponse| sse_frame(&result(&id, &answer, legacy)));
         sse(frames.boxed())
     }
 
