@@ -406,6 +406,43 @@ async fn the_task_store_keeps_its_bound() {
     );
 }
 
+/// The agent process of the environment test below (ignored in a normal run).
+#[test]
+#[ignore = "the A2A agent process of the environment test, which starts it"]
+fn child_agent() {
+    if common::child::child_mode().is_none() {
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    if let Err(err) = runtime.block_on(app().run()) {
+        eprintln!("Error: {err:?}");
+        std::process::exit(1);
+    }
+    std::process::exit(0);
+}
+
+#[test]
+fn a2a_port_is_read_and_port_is_not_and_sigterm_stops_it() {
+    let (mut agent, http_port) = common::child::Agent::start_on_port_env("a2a", "A2A_PORT");
+    let body = call("SendMessage", send_params("env"));
+    let answer = common::blocking_exchange(
+        ("127.0.0.1", agent.port),
+        &format!(
+            "POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n\
+             connection: close\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+    .unwrap();
+    assert!(answer.contains("echo: env"), "{answer}");
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", http_port)).is_err(),
+        "nothing listens on PORT"
+    );
+    agent.signal("TERM");
+    assert_eq!(agent.wait_exit().code(), Some(0));
+}
+
 #[test]
 fn a2a_listens_on_9000_or_a2a_port_never_port() {
     let app = App::new().a2a(AgentCard::new("a", "b"), handler);

@@ -50,8 +50,15 @@ impl Agent {
     /// waits for its `/ping`; also hands back the port put in `PORT`, which it must not
     /// read.
     pub fn start_mcp(mode: &str) -> (Self, u16) {
+        Self::start_on_port_env(mode, "MCP_PORT")
+    }
+
+    /// Starts the child agent in `mode` with `port_env` set to a free port and `PORT` to
+    /// another (returned, for checking nothing listens there); waits for its `/ping` on
+    /// the first.
+    pub fn start_on_port_env(mode: &str, port_env: &str) -> (Self, u16) {
         let (port, http_port) = (free_port(), free_port());
-        let env = [("MCP_PORT", port), ("PORT", http_port)];
+        let env = [(port_env, port), ("PORT", http_port)];
         let mut agent = Self::spawn_on(mode, None, &env, port);
         agent.wait_for_ping();
         (agent, http_port)
