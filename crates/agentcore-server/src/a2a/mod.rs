@@ -18,7 +18,9 @@
 //!   the final status), `GetTask`, `CancelTask`; and their v0.3 names `message/send`,
 //!   `message/stream`, `tasks/get`, `tasks/cancel`, answered in v0.3's shapes (`kind`-tagged
 //!   results and parts, lower-case states and roles) as the reference's v0.3 adapter does. Other
-//!   methods are `-32601`.
+//!   methods (`ListTasks`, `SubscribeToTask`, push notifications, the extended card)
+//!   are `-32601`. Each sent message starts a new task (its `contextId` kept): a message
+//!   naming the `taskId` of an earlier task does not continue it.
 //! - **The card**: `GET /.well-known/agent-card.json`; its URL is
 //!   `AGENTCORE_RUNTIME_URL` ([`RUNTIME_URL_ENV`], the runtime's invocation URL) when set,
 //!   else the local address served.
