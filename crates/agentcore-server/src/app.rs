@@ -479,10 +479,13 @@ impl App {
         });
         #[cfg(not(feature = "mcp"))]
         let _ = listening_on;
+        let sessions = Tracker::default();
         #[cfg(feature = "a2a")]
-        let a2a = self
-            .a2a
-            .map(|(card, handler)| Arc::new(A2aService::new(handler, card, config.a2a.max_tasks)));
+        let a2a = self.a2a.map(|(card, handler)| {
+            let (drivers, aborted) = (sessions.clone(), shutdown.clone());
+            let service = A2aService::new(handler, card, config.a2a.max_tasks, drivers, aborted);
+            Arc::new(service)
+        });
         let state = AppState {
             entrypoint: self.entrypoint,
             websocket: self.websocket,
@@ -493,7 +496,7 @@ impl App {
             body_read_timeout: config.body_read_timeout,
             handlers,
             shutdown,
-            sessions: Tracker::default(),
+            sessions,
             #[cfg(feature = "mcp")]
             mcp,
             #[cfg(feature = "a2a")]

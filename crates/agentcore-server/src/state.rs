@@ -28,7 +28,7 @@ pub(crate) struct AppState {
     /// The runtime user code runs on.
     pub(crate) handlers: Handle,
     pub(crate) shutdown: Shutdown,
-    /// WebSocket sessions still running, which the drain waits for.
+    /// WebSocket sessions and A2A task drivers still running, which the drain waits for.
     pub(crate) sessions: Tracker,
     /// The MCP service, when the app serves MCP.
     #[cfg(feature = "mcp")]

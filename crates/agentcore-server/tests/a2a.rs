@@ -12,6 +12,9 @@ use futures_util::stream::{self, BoxStream, StreamExt};
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
+/// Set when a "nap" task finished its nap.
+static NAPPED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn handler(message: Message, ctx: RequestContext) -> BoxStream<'static, Result<Event, BoxError>> {
     let text = message.text();
     match text.as_str() {
@@ -28,6 +31,13 @@ fn handler(message: Message, ctx: RequestContext) -> BoxStream<'static, Result<E
             Err::<Event, BoxError>("the model is down".into()),
         ])
         .boxed(),
+        "nap" => stream::iter([Ok(Event::status(TaskState::Working))])
+            .chain(stream::once(async {
+                tokio::time::sleep(Duration::from_millis(600)).await;
+                NAPPED.store(true, std::sync::atomic::Ordering::SeqCst);
+                Ok(Event::Artifact(Artifact::text("nap", "slept")))
+            }))
+            .boxed(),
         "slow" => stream::iter([Ok(Event::status(TaskState::Working))])
             .chain(stream::once(async {
                 tokio::time::sleep(Duration::from_secs(30)).await;
@@ -506,4 +516,44 @@ async fn open_stream(server: &TestServer, body: String) -> Lines {
     reader.read_line(&mut status).await.unwrap();
     assert!(status.starts_with("HTTP/1.1 200"), "{status}");
     Lines { reader }
+}
+
+#[tokio::test]
+async fn the_drain_waits_for_a_task_whose_client_went_away() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(
+        app()
+            .shutdown_timeout(Duration::from_secs(10))
+            .serve_with_shutdown(listener, async {
+                let _ = stopped.await;
+            }),
+    );
+    // A streamed task: its first event read, then the client goes away.
+    let body = call("SendStreamingMessage", send_params("nap"));
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST / HTTP/1.1\r\nhost: t\r\ncontent-type: application/json\r\naccept: text/event-stream\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    let mut lines = BufReader::new(socket).lines();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if line.starts_with("data:") {
+            break;
+        }
+    }
+    drop(lines);
+    stop.send(()).unwrap();
+    let served = tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("the drain ends")
+        .unwrap();
+    assert!(served.is_ok(), "{served:?}");
+    assert!(
+        NAPPED.load(std::sync::atomic::Ordering::SeqCst),
+        "the server stopped before the task finished"
+    );
 }

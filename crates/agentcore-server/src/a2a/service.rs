@@ -30,6 +30,8 @@ use crate::context::RequestContext;
 use crate::error::{BoxError, panic_message};
 use crate::log;
 use crate::response::{json_value, with_content_type};
+use crate::shutdown::Shutdown;
+use crate::tracker::Tracker;
 
 /// The user's handler, erased.
 pub(crate) type DynA2aHandler = Arc<
@@ -53,6 +55,10 @@ pub(crate) struct A2aService {
     handler: DynA2aHandler,
     card: AgentCard,
     store: TaskStore,
+    /// The tasks being driven, which the drain waits for.
+    drivers: Tracker,
+    /// Ends the drivers still running when the server aborts.
+    shutdown: Shutdown,
 }
 
 enum Method {
@@ -94,11 +100,21 @@ fn result<T: Serialize>(id: &Value, result: &T, legacy: bool) -> Value {
 }
 
 impl A2aService {
-    pub(crate) fn new(handler: DynA2aHandler, card: AgentCard, max_tasks: usize) -> Self {
+    /// The service; its task drivers are counted by `drivers` (the drain waits for
+    /// them) and dropped when `shutdown` aborts.
+    pub(crate) fn new(
+        handler: DynA2aHandler,
+        card: AgentCard,
+        max_tasks: usize,
+        drivers: Tracker,
+        shutdown: Shutdown,
+    ) -> Self {
         Self {
             handler,
             card,
             store: TaskStore::new(max_tasks),
+            drivers,
+            shutdown,
         }
     }
 
@@ -242,7 +258,13 @@ impl A2aService {
         let service = Arc::clone(self);
         let events = stream::iter(first).chain(events).boxed();
         let drive = service.drive(task, events, cancel, sender);
-        tokio::spawn(RequestContext::scope(context, drive));
+        let (guard, shutdown) = (self.drivers.track(), self.shutdown.clone());
+        tokio::spawn(async move {
+            let _counted = guard;
+            shutdown
+                .until_aborted(RequestContext::scope(context, drive))
+                .await
+        });
         if !streamed {
             while receiver.recv().await.is_some() {}
             let task = self.store.get(&task_id);
