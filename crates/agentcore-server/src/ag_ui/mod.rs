@@ -65,7 +65,8 @@ use run::Run;
 
 pub use run::INTERNAL_ERROR;
 pub use types::{
-    Context, Event, FunctionCall, Message, Role, RunAgentInput, TextRole, Tool, ToolCall,
+    Context, EncryptedValueSubtype, Event, FunctionCall, Message, ReasoningRole, Role,
+    RunAgentInput, TextRole, Tool, ToolCall,
 };
 
 /// The close code of a `/ws` session whose first message is not a `RunAgentInput` text

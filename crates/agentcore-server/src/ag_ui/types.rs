@@ -106,6 +106,46 @@ pub enum TextRole {
     User,
 }
 
+/// The role of a reasoning message (`REASONING_MESSAGE_START`): only `reasoning`.
+///
+/// ```
+/// use agentcore_server::ag_ui::{Event, ReasoningRole};
+///
+/// let start = Event::ReasoningMessageStart { message_id: "r1".into(), role: ReasoningRole::Reasoning };
+/// assert_eq!(
+///     serde_json::to_string(&start).unwrap(),
+///     r#"{"type":"REASONING_MESSAGE_START","messageId":"r1","role":"reasoning"}"#,
+/// );
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReasoningRole {
+    /// The agent's reasoning.
+    #[default]
+    Reasoning,
+}
+
+/// What a `REASONING_ENCRYPTED_VALUE` is attached to.
+///
+/// ```
+/// use agentcore_server::ag_ui::{EncryptedValueSubtype, Event};
+///
+/// let event = Event::ReasoningEncryptedValue {
+///     subtype: EncryptedValueSubtype::ToolCall,
+///     entity_id: "c1".into(),
+///     encrypted_value: "opaque".into(),
+/// };
+/// assert_eq!(serde_json::to_value(&event).unwrap()["subtype"], "tool-call");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EncryptedValueSubtype {
+    /// A tool call (`tool-call`).
+    ToolCall,
+    /// A message (`message`).
+    Message,
+}
+
 /// One message of the conversation. `content` is a string, a list of content parts
 /// (`{"type":"text","text":..}`, media parts) or, for activity messages, an object.
 ///
@@ -231,9 +271,12 @@ pub struct Context {
 
 /// An AG-UI event, as the agent streams it. Serialized with its `type` (for instance
 /// `"TEXT_MESSAGE_CONTENT"`) and camelCase fields; optional fields are left out when
-/// `None`. The fields every AG-UI event may carry (`timestamp`, `rawEvent`, `metadata`)
-/// and the chunk, activity, reasoning and subagent events are not modelled yet: send
-/// them, if needed, as `CUSTOM` or `RAW`.
+/// `None`. Every event type of `ag-ui-protocol` 1.0 is modelled (its deprecated
+/// `THINKING_*` events left the protocol in 1.0: send `REASONING_*`). Not modelled yet:
+/// the fields every event may carry (`timestamp`, `rawEvent`, `metadata`,
+/// `subagentRunId`) and the newer optional fields of the older events (`RUN_STARTED`'s
+/// `input`, `RUN_FINISHED`'s `outcome` and `usage`, `TEXT_MESSAGE_START`'s `name`, ..);
+/// when an event that has them is parsed, they are ignored.
 ///
 /// ```
 /// use agentcore_server::ag_ui::Event;
@@ -318,6 +361,115 @@ pub enum Event {
     StateDelta { delta: Vec<Value> },
     /// The whole conversation.
     MessagesSnapshot { messages: Vec<Message> },
+    /// A text message in one event, which the client expands to start, content and end:
+    /// a chunk with a new `message_id` opens a message, one without continues the open one.
+    #[serde(rename_all = "camelCase")]
+    TextMessageChunk {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<TextRole>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delta: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+    /// A tool call in one event, which the client expands to start, args and end.
+    #[serde(rename_all = "camelCase")]
+    ToolCallChunk {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tool_call_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tool_call_name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent_message_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delta: Option<String>,
+    },
+    /// The whole content (a JSON object) of an activity message, structured progress
+    /// such as a plan; `replace: false` leaves an existing message of that id as it is.
+    #[serde(rename_all = "camelCase")]
+    ActivitySnapshot {
+        message_id: String,
+        activity_type: String,
+        content: serde_json::Map<String, Value>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replace: Option<bool>,
+    },
+    /// A change of an activity message's content: RFC 6902 JSON Patch operations.
+    #[serde(rename_all = "camelCase")]
+    ActivityDelta {
+        message_id: String,
+        activity_type: String,
+        patch: Vec<Value>,
+    },
+    /// The agent starts reasoning.
+    #[serde(rename_all = "camelCase")]
+    ReasoningStart { message_id: String },
+    /// A streamed reasoning message opens.
+    #[serde(rename_all = "camelCase")]
+    ReasoningMessageStart {
+        message_id: String,
+        #[serde(default)]
+        role: ReasoningRole,
+    },
+    /// A fragment of a reasoning message.
+    #[serde(rename_all = "camelCase")]
+    ReasoningMessageContent { message_id: String, delta: String },
+    /// A reasoning message closes.
+    #[serde(rename_all = "camelCase")]
+    ReasoningMessageEnd { message_id: String },
+    /// A reasoning message in one event, as `TEXT_MESSAGE_CHUNK` is for text.
+    #[serde(rename_all = "camelCase")]
+    ReasoningMessageChunk {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delta: Option<String>,
+    },
+    /// The agent stops reasoning.
+    #[serde(rename_all = "camelCase")]
+    ReasoningEnd { message_id: String },
+    /// Reasoning the provider returns encrypted, attached to a message or a tool call
+    /// (`entity_id`) for the client to send back.
+    #[serde(rename_all = "camelCase")]
+    ReasoningEncryptedValue {
+        subtype: EncryptedValueSubtype,
+        entity_id: String,
+        encrypted_value: String,
+    },
+    /// A subagent's run starts, nested in this one.
+    #[serde(rename_all = "camelCase")]
+    SubagentStarted {
+        subagent_run_id: String,
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent_subagent_run_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent_tool_call_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent_message_id: Option<String>,
+    },
+    /// A subagent's run ends; `outcome` is `{"type":"success"}` or
+    /// `{"type":"suspended","interruptIds":[..]}`.
+    #[serde(rename_all = "camelCase")]
+    SubagentFinished {
+        subagent_run_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        result: Option<Value>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        outcome: Option<Value>,
+    },
+    /// A subagent's run failed (this run goes on).
+    #[serde(rename_all = "camelCase")]
+    SubagentError {
+        subagent_run_id: String,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
+    },
     /// An application-defined event.
     Custom { name: String, value: Value },
     /// An event of another system, passed through.
@@ -511,5 +663,82 @@ mod tests {
             assert_eq!(serde_json::to_value(&event).unwrap(), wire);
             assert_eq!(serde_json::from_value::<Event>(wire).unwrap(), event);
         }
+    }
+
+    /// Every event type of `ag-ui-protocol` 1.0.0, as its own types make and serialize
+    /// them (`tests/fixtures/ag_ui_events.py` writes the fixtures): each parses as an
+    /// [`Event`] and serializes back to exactly the package's JSON.
+    #[test]
+    fn every_event_of_the_python_package_round_trips() {
+        let fixtures: Vec<Value> =
+            serde_json::from_str(include_str!("../../tests/fixtures/ag_ui_events.json")).unwrap();
+        let mut types = std::collections::BTreeSet::new();
+        for wire in fixtures {
+            let event: Event =
+                serde_json::from_value(wire.clone()).unwrap_or_else(|e| panic!("{wire}: {e}"));
+            assert_eq!(serde_json::to_value(&event).unwrap(), wire);
+            types.insert(wire["type"].as_str().unwrap().to_owned());
+        }
+        // The package's `EventType` members, all 31.
+        let all = [
+            "TEXT_MESSAGE_START",
+            "TEXT_MESSAGE_CONTENT",
+            "TEXT_MESSAGE_END",
+            "TEXT_MESSAGE_CHUNK",
+            "TOOL_CALL_START",
+            "TOOL_CALL_ARGS",
+            "TOOL_CALL_END",
+            "TOOL_CALL_CHUNK",
+            "TOOL_CALL_RESULT",
+            "STATE_SNAPSHOT",
+            "STATE_DELTA",
+            "MESSAGES_SNAPSHOT",
+            "ACTIVITY_SNAPSHOT",
+            "ACTIVITY_DELTA",
+            "RAW",
+            "CUSTOM",
+            "RUN_STARTED",
+            "RUN_FINISHED",
+            "RUN_ERROR",
+            "STEP_STARTED",
+            "STEP_FINISHED",
+            "REASONING_START",
+            "REASONING_MESSAGE_START",
+            "REASONING_MESSAGE_CONTENT",
+            "REASONING_MESSAGE_END",
+            "REASONING_MESSAGE_CHUNK",
+            "REASONING_END",
+            "REASONING_ENCRYPTED_VALUE",
+            "SUBAGENT_STARTED",
+            "SUBAGENT_FINISHED",
+            "SUBAGENT_ERROR",
+        ];
+        assert_eq!(types, all.into_iter().map(String::from).collect());
+    }
+
+    #[test]
+    fn new_events_reject_what_the_package_rejects() {
+        for wire in [
+            json!({"type":"REASONING_MESSAGE_START","messageId":"m","role":"assistant"}),
+            json!({"type":"REASONING_ENCRYPTED_VALUE","subtype":"other","entityId":"e","encryptedValue":"v"}),
+            json!({"type":"ACTIVITY_SNAPSHOT","messageId":"a","activityType":"P","content":[]}),
+            json!({"type":"SUBAGENT_ERROR","message":"m"}),
+            json!({"type":"THINKING_START"}),
+        ] {
+            assert!(
+                serde_json::from_value::<Event>(wire.clone()).is_err(),
+                "{wire}"
+            );
+        }
+        let start: Event =
+            serde_json::from_value(json!({"type":"REASONING_MESSAGE_START","messageId":"m"}))
+                .unwrap();
+        assert_eq!(
+            start,
+            Event::ReasoningMessageStart {
+                message_id: "m".into(),
+                role: ReasoningRole::Reasoning
+            }
+        );
     }
 }
