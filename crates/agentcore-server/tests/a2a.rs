@@ -5,7 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use agentcore_server::a2a::{AgentCard, AgentSkill, Artifact, Event, Message, TaskState};
+use agentcore_server::a2a::{
+    AgentCard, AgentSkill, Artifact, Event, Message, TaskState, continued_task,
+};
 use agentcore_server::{App, BoxError, RequestContext};
 use common::{Reply, TestServer};
 use futures_util::stream::{self, BoxStream, StreamExt};
@@ -17,7 +19,28 @@ static NAPPED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::ne
 
 fn handler(message: Message, ctx: RequestContext) -> BoxStream<'static, Result<Event, BoxError>> {
     let text = message.text();
+    // A booking asks for the party size, then books with the answer.
+    if let Some(task) = continued_task(&ctx) {
+        let asked = task.history.first().map(Message::text);
+        let booked = format!(
+            "booked {text} for {} (task {}, {} in history)",
+            asked.unwrap_or_default(),
+            message.task_id.as_deref().unwrap_or("?"),
+            task.history.len()
+        );
+        return stream::iter([Ok(Event::Artifact(Artifact::text("booking", booked)))]).boxed();
+    }
     match text.as_str() {
+        "book" => stream::iter([
+            Ok(Event::status(TaskState::Working)),
+            Ok(Event::Status {
+                state: TaskState::InputRequired,
+                message: Some(Message::agent_text("for how many?")),
+            }),
+            // Not read: the turn ended at the question.
+            Ok(Event::Artifact(Artifact::text("never", "never"))),
+        ])
+        .boxed(),
         "whoami" => {
             let seen = format!("{:?}", ctx.session_id);
             stream::iter([Ok(Event::Message(Message::agent_text(seen)))]).boxed()
@@ -182,6 +205,124 @@ async fn streaming_sends_the_task_its_updates_and_the_end() {
         let update = e.get("statusUpdate").or(e.get("artifactUpdate")).unwrap();
         &update["taskId"] == id
     }));
+}
+
+fn continue_params(text: &str, task: &Value, context: Option<&Value>) -> Value {
+    let mut params = send_params(text);
+    params["message"]["taskId"] = task.clone();
+    if let Some(context) = context {
+        params["message"]["contextId"] = context.clone();
+    }
+    params
+}
+
+#[tokio::test]
+async fn a_task_waiting_for_input_is_continued_by_a_message_naming_it() {
+    let server = TestServer::start(app()).await;
+    let first = rpc(&server, "SendMessage", send_params("book")).await;
+    let task = &first["result"]["task"];
+    assert_eq!(
+        task["status"]["state"], "TASK_STATE_INPUT_REQUIRED",
+        "{first}"
+    );
+    assert_eq!(
+        task["status"]["message"]["parts"][0]["text"],
+        "for how many?"
+    );
+    assert!(
+        task.get("artifacts").is_none(),
+        "the turn ended at the question: {task}"
+    );
+    let (id, context) = (&task["id"], &task["contextId"]);
+    let got = rpc(&server, "GetTask", json!({ "id": id })).await;
+    assert_eq!(
+        got["result"]["status"]["state"],
+        "TASK_STATE_INPUT_REQUIRED"
+    );
+
+    // The second turn, streamed: the task working again, the handler's artifact, the end.
+    let second = post(
+        &server,
+        &[],
+        call(
+            "SendStreamingMessage",
+            continue_params("4", id, Some(context)),
+        ),
+    )
+    .await;
+    let events: Vec<Value> = second
+        .sse()
+        .into_iter()
+        .map(|e| e["result"].clone())
+        .collect();
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert_eq!(events[0]["task"]["id"], *id);
+    assert_eq!(events[0]["task"]["status"]["state"], "TASK_STATE_WORKING");
+    // The history: the first message, the agent's question, the answer.
+    let history = &events[0]["task"]["history"];
+    assert_eq!(history[1]["parts"][0]["text"], "for how many?");
+    assert_eq!(history[2]["parts"][0]["text"], "4");
+    assert_eq!(history[2]["taskId"], *id);
+    assert_eq!(history[2]["contextId"], *context);
+    let booked = format!(
+        "booked 4 for book (task {}, 3 in history)",
+        id.as_str().unwrap()
+    );
+    assert_eq!(
+        events[1]["artifactUpdate"]["artifact"]["parts"][0]["text"],
+        booked
+    );
+    assert_eq!(
+        events[2]["statusUpdate"]["status"]["state"],
+        "TASK_STATE_COMPLETED"
+    );
+
+    // Finished now: naming it again is the reference's unsupported operation.
+    let again = rpc(&server, "SendMessage", continue_params("5", id, None)).await;
+    assert_eq!(again["error"]["code"], -32004, "{again}");
+    let text = again["error"]["message"].as_str().unwrap();
+    assert!(
+        text.contains("terminal state: TASK_STATE_COMPLETED"),
+        "{text}"
+    );
+    // The v0.3 name answers the same.
+    let v03 = json!({ "message": { "messageId": "m", "role": "user", "kind": "message",
+        "taskId": id, "parts": [{ "kind": "text", "text": "6" }] } });
+    let legacy = rpc(&server, "message/send", v03).await;
+    assert_eq!(legacy["error"]["code"], -32004, "{legacy}");
+}
+
+#[tokio::test]
+async fn naming_an_unknown_or_running_task_or_another_context_is_an_error() {
+    let server = TestServer::start(app()).await;
+    let unknown = rpc(
+        &server,
+        "SendMessage",
+        continue_params("x", &json!("nope"), None),
+    )
+    .await;
+    assert_eq!(unknown["error"]["code"], -32001, "{unknown}");
+
+    let first = rpc(&server, "SendMessage", send_params("book")).await;
+    let id = first["result"]["task"]["id"].clone();
+    let other = continue_params("2", &id, Some(&json!("another-context")));
+    let elsewhere = rpc(&server, "SendMessage", other).await;
+    assert_eq!(elsewhere["error"]["code"], -32602, "{elsewhere}");
+    // Still waiting: a wrong context did not take its turn.
+    let got = rpc(&server, "GetTask", json!({ "id": id })).await;
+    assert_eq!(
+        got["result"]["status"]["state"],
+        "TASK_STATE_INPUT_REQUIRED"
+    );
+
+    // A task still working is not waiting for a message.
+    let mut slow = open_stream(&server, call("SendStreamingMessage", send_params("slow"))).await;
+    let submitted = slow.next_data().await;
+    let slow_id = submitted["result"]["task"]["id"].clone();
+    let busy = rpc(&server, "SendMessage", continue_params("x", &slow_id, None)).await;
+    assert_eq!(busy["error"]["code"], -32004, "{busy}");
+    let cancel = rpc(&server, "CancelTask", json!({ "id": slow_id })).await;
+    assert_eq!(cancel["result"]["status"]["state"], "TASK_STATE_CANCELED");
 }
 
 #[tokio::test]

@@ -19,8 +19,17 @@
 //!   `message/stream`, `tasks/get`, `tasks/cancel`, answered in v0.3's shapes (`kind`-tagged
 //!   results and parts, lower-case states and roles) as the reference's v0.3 adapter does. Other
 //!   methods (`ListTasks`, `SubscribeToTask`, push notifications, the extended card)
-//!   are `-32601`. Each sent message starts a new task (its `contextId` kept): a message
-//!   naming the `taskId` of an earlier task does not continue it.
+//!   are `-32601`.
+//! - **Multi-turn tasks**: a message without a `taskId` starts a new task (its
+//!   `contextId` kept, or a new one). A message naming a task waiting for input
+//!   ([`TaskState::InputRequired`], or [`TaskState::AuthRequired`]) continues it, as the
+//!   reference's handler does: the message joins the task's history, the task is working
+//!   again, and the handler gets the message (with the task's `taskId` and `contextId`)
+//!   and, in [`continued_task`], the task with its history. A handler's status event
+//!   `InputRequired` ends its turn (the rest of its stream is not read) and the task
+//!   waits. Naming a finished task is `-32004` (unsupported operation, as the reference
+//!   answers), a task still working `-32004` too, an unknown task `-32001`, another
+//!   `contextId` than the task's `-32602`.
 //! - **The card**: `GET /.well-known/agent-card.json`; its URL is
 //!   `AGENTCORE_RUNTIME_URL` ([`RUNTIME_URL_ENV`], the runtime's invocation URL) when set,
 //!   else the local address served.
@@ -91,11 +100,31 @@ pub const PATH: &str = "/";
 /// ```
 pub const CARD_PATH: &str = "/.well-known/agent-card.json";
 
+/// The task that the handler's message continues (with its history, that message last),
+/// or `None` when the message starts a new task. The host puts it in the context's
+/// `extensions` before calling the handler.
+///
+/// ```
+/// use agentcore_server::RequestContext;
+/// use agentcore_server::a2a::{Task, continued_task};
+///
+/// let mut context = RequestContext::default();
+/// assert!(continued_task(&context).is_none());
+/// context.extensions.insert(Task { id: "t1".into(), ..Task::default() });
+/// assert_eq!(continued_task(&context).map(|task| task.id.as_str()), Some("t1"));
+/// ```
+pub fn continued_task(context: &crate::RequestContext) -> Option<&Task> {
+    context.extensions.get::<Task>()
+}
+
 /// What a handler yields, in order; the host turns each into a task update.
 ///
 /// A handler whose first event is a [`Event::Message`] answers with that message and no
-/// task. Otherwise a task is made: each status and artifact updates it, and when the
-/// stream ends the task is completed (unless it already ended); an `Err` fails it.
+/// task (a message continuing a task always makes the task's next turn). Otherwise a task
+/// is made: each status and artifact updates it, and when the stream ends the task is
+/// completed (unless it already ended); an `Err` fails it. A status
+/// [`TaskState::InputRequired`] (or `AuthRequired`) ends the turn: the task waits for a
+/// message naming it.
 ///
 /// ```
 /// use agentcore_server::a2a::{Event, TaskState};

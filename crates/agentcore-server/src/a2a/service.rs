@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::store::{CancelError, TaskStore};
+use super::store::{CancelError, ResumeError, TaskStore};
 use super::types::{
     Message, SendMessageParams, StreamResponse, Task, TaskArtifactUpdateEvent, TaskIdParams,
     TaskState, TaskStatus, TaskStatusUpdateEvent,
@@ -49,6 +49,7 @@ const INVALID_PARAMS: i64 = -32602;
 const INTERNAL_ERROR: i64 = -32603;
 const TASK_NOT_FOUND: i64 = -32001;
 const TASK_NOT_CANCELABLE: i64 = -32002;
+const UNSUPPORTED_OPERATION: i64 = -32004;
 
 /// The A2A side of an app: its handler, its served card and its tasks.
 pub(crate) struct A2aService {
@@ -79,6 +80,14 @@ impl Method {
             _ => return None,
         })
     }
+}
+
+/// A state's protobuf JSON name (`TASK_STATE_COMPLETED`), as the reference's errors name it.
+fn state_name(state: TaskState) -> String {
+    serde_json::to_value(state)
+        .ok()
+        .and_then(|name| name.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 pub(crate) fn now() -> String {
@@ -203,20 +212,18 @@ impl A2aService {
         streamed: bool,
         legacy: bool,
     ) -> Response<Body> {
+        let named = message.task_id.clone().filter(|task| !task.is_empty());
+        if let Some(task_id) = named {
+            return self
+                .resume(id, &task_id, message, context, streamed, legacy)
+                .await;
+        }
         let context_id = message
             .context_id
             .clone()
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let called = catch_unwind(AssertUnwindSafe(|| {
-            (self.handler)(message.clone(), context.clone())
-        }));
-        let mut events = match called {
-            Ok(events) => events,
-            Err(panic) => {
-                let err: BoxError = panic_message(&*panic).into();
-                log::handler_failed("A2A handler", "Panic", &*err);
-                return error(&id, INTERNAL_ERROR, "the agent failed");
-            }
+        let Some(mut events) = self.call_handler(&message, &context) else {
+            return error(&id, INTERNAL_ERROR, "the agent failed");
         };
         // The first event decides: a message alone is the answer, anything else a task.
         let first = RequestContext::scope(context.clone(), next_event(&mut events)).await;
@@ -254,9 +261,94 @@ impl A2aService {
                 "every stored task is running (a2a_max_tasks)",
             );
         };
+        let events = stream::iter(first).chain(events).boxed();
+        self.start(id, task, events, cancel, context, streamed, legacy)
+            .await
+    }
+
+    /// The handler's events for `message`; `None` when calling it panicked.
+    fn call_handler(
+        &self,
+        message: &Message,
+        context: &RequestContext,
+    ) -> Option<BoxStream<'static, Result<Event, BoxError>>> {
+        let called = catch_unwind(AssertUnwindSafe(|| {
+            (self.handler)(message.clone(), context.clone())
+        }));
+        match called {
+            Ok(events) => Some(events),
+            Err(panic) => {
+                let err: BoxError = panic_message(&*panic).into();
+                log::handler_failed("A2A handler", "Panic", &*err);
+                None
+            }
+        }
+    }
+
+    /// A message naming a task: continues it when it waits for input (or auth), as the
+    /// reference's handler does. The handler sees the message (with the task's ids) and
+    /// the task in `context.extensions`; the task is working again.
+    async fn resume(
+        self: &Arc<Self>,
+        id: Value,
+        task_id: &str,
+        message: Message,
+        mut context: RequestContext,
+        streamed: bool,
+        legacy: bool,
+    ) -> Response<Body> {
+        let (task, cancel) = match self.store.resume(task_id, message, now()) {
+            Ok(resumed) => resumed,
+            Err(ResumeError::NotFound) => {
+                let text = format!("Task {task_id} was specified but does not exist");
+                return error(&id, TASK_NOT_FOUND, &text);
+            }
+            Err(ResumeError::Terminal(state)) => {
+                let text = format!("Task {task_id} is in terminal state: {}", state_name(state));
+                return error(&id, UNSUPPORTED_OPERATION, &text);
+            }
+            Err(ResumeError::Running(state)) => {
+                let text = format!("Task {task_id} is still running: {}", state_name(state));
+                return error(&id, UNSUPPORTED_OPERATION, &text);
+            }
+            Err(ResumeError::OtherContext(context_id)) => {
+                let text = format!(
+                    "Message context does not match context {context_id} of task {task_id}"
+                );
+                return error(&id, INVALID_PARAMS, &text);
+            }
+        };
+        let message = task.history.last().cloned().unwrap_or_default();
+        context.extensions.insert(task.clone());
+        let Some(events) = self.call_handler(&message, &context) else {
+            let failed = TaskStatus {
+                state: TaskState::Failed,
+                message: Some(Message::agent_text("the agent failed")),
+                timestamp: Some(now()),
+            };
+            self.store.update(task_id, |task| task.status = failed);
+            return error(&id, INTERNAL_ERROR, "the agent failed");
+        };
+        self.start(id, task, events, cancel, context, streamed, legacy)
+            .await
+    }
+
+    /// Drives `task` with `events` on a task of its own; answers when it is done (or,
+    /// streamed, with its updates as they come).
+    #[allow(clippy::too_many_arguments)]
+    async fn start(
+        self: &Arc<Self>,
+        id: Value,
+        task: Task,
+        events: BoxStream<'static, Result<Event, BoxError>>,
+        cancel: CancellationToken,
+        context: RequestContext,
+        streamed: bool,
+        legacy: bool,
+    ) -> Response<Body> {
+        let task_id = task.id.clone();
         let (sender, mut receiver) = mpsc::channel(STREAM_BUFFER_EVENTS);
         let service = Arc::clone(self);
-        let events = stream::iter(first).chain(events).boxed();
         let drive = service.drive(task, events, cancel, sender);
         let (guard, shutdown) = (self.drivers.track(), self.shutdown.clone());
         tokio::spawn(async move {
@@ -348,8 +440,15 @@ impl A2aService {
             };
             ended =
                 matches!(&update, StreamResponse::StatusUpdate(u) if u.status.state.is_terminal());
+            let interrupted = matches!(&update, StreamResponse::StatusUpdate(u)
+                if matches!(u.status.state, TaskState::InputRequired | TaskState::AuthRequired));
             // A client that went away does not stop the task.
             let _ = sender.send(update).await;
+            if interrupted {
+                // This turn is over: the task waits for a message naming it, whose turn
+                // may already have begun, so this driver touches the task no more.
+                return;
+            }
             if self
                 .store
                 .get(&task_id)

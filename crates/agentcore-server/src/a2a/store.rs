@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use tokio_util::sync::CancellationToken;
 
-use super::types::{Task, TaskState};
+use super::types::{Message, Task, TaskState};
 
 struct Entry {
     task: Task,
@@ -25,6 +25,18 @@ struct Inner {
 pub(crate) struct TaskStore {
     max_tasks: usize,
     inner: Mutex<Inner>,
+}
+
+/// Why a message could not continue a task.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum ResumeError {
+    NotFound,
+    /// Finished: its state.
+    Terminal(TaskState),
+    /// Still being driven (not waiting for input).
+    Running(TaskState),
+    /// The message names another context: the task's.
+    OtherContext(String),
 }
 
 /// Why a task could not be cancelled.
@@ -83,6 +95,44 @@ impl TaskStore {
         Some(entry.task.clone())
     }
 
+    /// Continues a task waiting for input or auth with `message` (appended to its
+    /// history; the task is working again): the task, and a new token stopping its driver.
+    pub(crate) fn resume(
+        &self,
+        id: &str,
+        mut message: Message,
+        timestamp: String,
+    ) -> Result<(Task, CancellationToken), ResumeError> {
+        let mut inner = self.lock();
+        let entry = inner.tasks.get_mut(id).ok_or(ResumeError::NotFound)?;
+        let state = entry.task.status.state;
+        if state.is_terminal() {
+            return Err(ResumeError::Terminal(state));
+        }
+        if !matches!(state, TaskState::InputRequired | TaskState::AuthRequired) {
+            return Err(ResumeError::Running(state));
+        }
+        let context_id = &entry.task.context_id;
+        if message
+            .context_id
+            .as_ref()
+            .is_some_and(|c| !c.is_empty() && c != context_id)
+        {
+            return Err(ResumeError::OtherContext(context_id.clone()));
+        }
+        message.context_id = Some(context_id.clone());
+        message.task_id = Some(id.to_owned());
+        // The agent's question moves into the history, as the reference's task manager does.
+        if let Some(asked) = entry.task.status.message.take() {
+            entry.task.history.push(asked);
+        }
+        entry.task.history.push(message);
+        entry.task.status.state = TaskState::Working;
+        entry.task.status.timestamp = Some(timestamp);
+        entry.cancel = CancellationToken::new();
+        Ok((entry.task.clone(), entry.cancel.clone()))
+    }
+
     pub(crate) fn get(&self, id: &str) -> Option<Task> {
         self.lock().tasks.get(id).map(|entry| entry.task.clone())
     }
@@ -138,6 +188,40 @@ mod tests {
         // Both running: full.
         assert!(store.insert(task("e", TaskState::Working)).is_none());
         assert_eq!(store.len(), 2);
+    }
+
+    #[test]
+    fn only_a_task_waiting_for_input_resumes() {
+        let store = TaskStore::new(4);
+        let first = store.insert(task("a", TaskState::InputRequired)).unwrap();
+        store.insert(task("b", TaskState::Completed)).unwrap();
+        store.insert(task("c", TaskState::Working)).unwrap();
+        let (resumed, token) = store
+            .resume("a", Message::agent_text("more"), "t".into())
+            .unwrap();
+        assert_eq!(resumed.status.state, TaskState::Working);
+        assert_eq!(resumed.history.len(), 1);
+        assert_eq!(resumed.history[0].task_id.as_deref(), Some("a"));
+        assert_eq!(resumed.history[0].context_id.as_deref(), Some("c"));
+        assert!(!first.is_cancelled() && !token.is_cancelled());
+        // Working again: a second message cannot resume it.
+        let again = store.resume("a", Message::agent_text("x"), "t".into());
+        assert_eq!(again.unwrap_err(), ResumeError::Running(TaskState::Working));
+        let done = store.resume("b", Message::agent_text("x"), "t".into());
+        assert_eq!(
+            done.unwrap_err(),
+            ResumeError::Terminal(TaskState::Completed)
+        );
+        let mut other = Message::agent_text("x");
+        other.context_id = Some("elsewhere".into());
+        store.insert(task("d", TaskState::InputRequired)).unwrap();
+        let elsewhere = store.resume("d", other, "t".into());
+        assert_eq!(
+            elsewhere.unwrap_err(),
+            ResumeError::OtherContext("c".into())
+        );
+        let gone = store.resume("z", Message::agent_text("x"), "t".into());
+        assert_eq!(gone.unwrap_err(), ResumeError::NotFound);
     }
 
     #[test]
