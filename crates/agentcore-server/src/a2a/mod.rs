@@ -113,7 +113,7 @@ pub const CARD_PATH: &str = "/.well-known/agent-card.json";
 /// context.extensions.insert(Task { id: "t1".into(), ..Task::default() });
 /// assert_eq!(continued_task(&context).map(|task| task.id.as_str()), Some("t1"));
 /// ```
-pub fn continued_task(context: &crate::RequestContext) -> Option<&Task> {
+pub fn continued_task(context: &crate::context::RequestContext) -> Option<&Task> {
     context.extensions.get::<Task>()
 }
 
