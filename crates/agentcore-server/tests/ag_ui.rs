@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use agentcore_server::ag_ui::{Event, INVALID_INPUT_CLOSE_CODE, RunAgentInput};
+use agentcore_server::ag_ui::{Envelope, Event, INVALID_INPUT_CLOSE_CODE, RunAgentInput};
 use agentcore_server::{App, RequestContext};
 use common::TestServer;
 use futures_util::{SinkExt, StreamExt, stream};
@@ -308,4 +308,38 @@ async fn websocket_input_over_the_message_limit_closes_1009_and_one_at_it_is_ser
     let (events, code) = frames(&mut client).await;
     assert!(events.is_empty());
     assert_eq!(code, Some(1009));
+}
+
+/// A handler whose stream yields [`Envelope`]s: the base fields (`timestamp`, `rawEvent`,
+/// `metadata`) reach the client on both transports, beside the event's own fields; the
+/// host's framing is added around them as for plain events.
+#[tokio::test]
+async fn base_fields_reach_the_client_on_both_transports() {
+    let app = App::new().ag_ui(|_: RunAgentInput, _: RequestContext| async {
+        let mut metadata = serde_json::Map::new();
+        metadata.insert("k".into(), "v".into());
+        stream::iter([
+            Ok::<_, std::io::Error>(Event::text_start("m").with_timestamp(1_700_000_000_000)),
+            Ok(Event::text_content("m", "hi").with_raw_event(json!({"id": 7}))),
+            Ok(Envelope::from(Event::text_end("m")).with_metadata(metadata)),
+        ])
+    });
+    let server = TestServer::start(app).await;
+    let expected = [
+        json!({ "type": "RUN_STARTED", "threadId": "thread-1", "runId": "run-1" }),
+        json!({ "type": "TEXT_MESSAGE_START", "messageId": "m", "role": "assistant", "timestamp": 1_700_000_000_000_i64 }),
+        json!({ "type": "TEXT_MESSAGE_CONTENT", "messageId": "m", "delta": "hi", "rawEvent": { "id": 7 } }),
+        json!({ "type": "TEXT_MESSAGE_END", "messageId": "m", "metadata": { "k": "v" } }),
+        json!({ "type": "RUN_FINISHED", "threadId": "thread-1", "runId": "run-1" }),
+    ];
+    assert_eq!(sse(&server, &input("x")).await, expected);
+
+    let mut client = connect(&server).await;
+    client
+        .send(WireMessage::text(input("x").to_string()))
+        .await
+        .unwrap();
+    let (events, code) = frames(&mut client).await;
+    assert_eq!(events, expected);
+    assert_eq!(code, Some(1000));
 }

@@ -1,5 +1,6 @@
 //! AG-UI agents (feature `ag-ui`): [`App::ag_ui`] serves one handler, which takes a typed
-//! [`RunAgentInput`] and returns a stream of typed [`Event`]s, on both transports of the
+//! [`RunAgentInput`] and returns a stream of typed [`Event`]s (or [`Envelope`]s, events
+//! with the base fields `timestamp`, `rawEvent`, `metadata`), on both transports of the
 //! AgentCore AG-UI contract, on the HTTP agent's port (8080, `PORT`):
 //!
 //! - `POST /invocations`: the events as Server-Sent Events, `data: <event JSON>\n\n`
@@ -65,7 +66,7 @@ use run::Run;
 
 pub use run::INTERNAL_ERROR;
 pub use types::{
-    Context, EncryptedValueSubtype, Event, FunctionCall, Message, ReasoningRole, Role,
+    Context, EncryptedValueSubtype, Envelope, Event, FunctionCall, Message, ReasoningRole, Role,
     RunAgentInput, TextRole, Tool, ToolCall,
 };
 
@@ -76,8 +77,9 @@ pub const INVALID_INPUT_CLOSE_CODE: u16 = 1003;
 impl App {
     /// Serves an AG-UI agent (feature `ag-ui`): `handler` takes the run's input and the
     /// request context and returns the run's event stream, sent as SSE on
-    /// `POST /invocations` and as text frames on `/ws` ([`crate::ag_ui`] says how). It
-    /// replaces [`App::entrypoint`] and [`App::websocket`].
+    /// `POST /invocations` and as text frames on `/ws` ([`crate::ag_ui`] says how). The
+    /// stream's items are `Result<Event, E>` or `Result<Envelope, E>` (any
+    /// `Into<Envelope>`). It replaces [`App::entrypoint`] and [`App::websocket`].
     ///
     /// ```
     /// use agentcore_server::ag_ui::{Event, RunAgentInput};
@@ -87,11 +89,12 @@ impl App {
     ///     futures_util::stream::iter([Ok::<_, std::io::Error>(Event::text_start("m"))])
     /// });
     /// ```
-    pub fn ag_ui<F, Fut, S, E>(self, handler: F) -> Self
+    pub fn ag_ui<F, Fut, S, T, E>(self, handler: F) -> Self
     where
         F: Fn(RunAgentInput, RequestContext) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = S> + Send + 'static,
-        S: Stream<Item = Result<Event, E>> + Send + 'static,
+        S: Stream<Item = Result<T, E>> + Send + 'static,
+        T: Into<Envelope> + 'static,
         E: Into<BoxError> + 'static,
     {
         let handler = Arc::new(handler);
@@ -109,15 +112,16 @@ impl App {
 
 /// The framed events of one run; the handler is called when the stream is first polled,
 /// so that a panic while it builds its future is a `RUN_ERROR` too.
-fn events<F, Fut, S, E>(
+fn events<F, Fut, S, T, E>(
     handler: Arc<F>,
     input: RunAgentInput,
     context: RequestContext,
-) -> Run<impl Stream<Item = Result<Event, E>> + Send + 'static>
+) -> Run<impl Stream<Item = Result<T, E>> + Send + 'static>
 where
     F: Fn(RunAgentInput, RequestContext) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = S> + Send + 'static,
-    S: Stream<Item = Result<Event, E>> + Send + 'static,
+    S: Stream<Item = Result<T, E>> + Send + 'static,
+    T: Into<Envelope> + 'static,
 {
     let (thread_id, run_id) = (input.thread_id.clone(), input.run_id.clone());
     let inner = stream::once(async move { handler(input, context).await }).flatten();
@@ -125,7 +129,7 @@ where
 }
 
 /// One `/ws` session: the input, then the events, then a close.
-async fn session<F, Fut, S, E>(
+async fn session<F, Fut, S, T, E>(
     upgrade: WebSocketUpgrade,
     context: RequestContext,
     handler: Arc<F>,
@@ -133,7 +137,8 @@ async fn session<F, Fut, S, E>(
 where
     F: Fn(RunAgentInput, RequestContext) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = S> + Send + 'static,
-    S: Stream<Item = Result<Event, E>> + Send + 'static,
+    S: Stream<Item = Result<T, E>> + Send + 'static,
+    T: Into<Envelope> + 'static,
     E: Into<BoxError> + 'static,
 {
     let mut socket = upgrade.accept().await?;
@@ -156,7 +161,7 @@ where
 }
 
 /// An event as one SSE event, `data: <json>\n\n` (what the reference puts in a frame).
-fn encode(event: &Event) -> String {
+fn encode(event: &Envelope) -> String {
     let bytes = data_event(event).unwrap_or_else(|error| {
         // Only a `Value` with a non-string map key could fail, which JSON cannot hold.
         data_event(&Event::run_error(error.to_string(), INTERNAL_ERROR)).unwrap_or_default()

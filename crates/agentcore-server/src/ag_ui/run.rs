@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 
 use futures_util::Stream;
 
-use super::types::Event;
+use super::types::{Envelope, Event};
 use crate::error::{BoxError, NamedError, panic_message};
 use crate::log;
 
@@ -27,7 +27,7 @@ pin_project_lite::pin_project! {
         started: bool,
         done: bool,
         // At most two: RUN_STARTED and the event that came before it was sent.
-        queue: VecDeque<Event>,
+        queue: VecDeque<Envelope>,
     }
 }
 
@@ -44,14 +44,15 @@ impl<S> Run<S> {
     }
 }
 
-impl<S, E> Stream for Run<S>
+impl<S, T, E> Stream for Run<S>
 where
-    S: Stream<Item = Result<Event, E>>,
+    S: Stream<Item = Result<T, E>>,
+    T: Into<Envelope>,
     E: Into<BoxError> + 'static,
 {
-    type Item = Event;
+    type Item = Envelope;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Envelope>> {
         let mut this = self.project();
         if let Some(event) = this.queue.pop_front() {
             return Poll::Ready(Some(event));
@@ -63,38 +64,30 @@ where
         let polled = catch_unwind(AssertUnwindSafe(|| inner.poll_next(cx)));
         let event = match polled {
             Ok(Poll::Pending) => return Poll::Pending,
-            Ok(Poll::Ready(Some(Ok(event)))) => event,
+            Ok(Poll::Ready(Some(Ok(event)))) => event.into(),
             Ok(Poll::Ready(Some(Err(error)))) => {
                 let NamedError { error, type_name } = NamedError::new(error);
                 log::handler_failed("AG-UI run", &type_name, &*error);
-                Event::run_error(error.to_string(), INTERNAL_ERROR)
+                Event::run_error(error.to_string(), INTERNAL_ERROR).into()
             }
-            Ok(Poll::Ready(None)) if *this.started => Event::RunFinished {
-                thread_id: this.thread_id.clone(),
-                run_id: this.run_id.clone(),
-                result: None,
-            },
+            Ok(Poll::Ready(None)) if *this.started => finished(this.thread_id, this.run_id),
             Ok(Poll::Ready(None)) => {
                 // Nothing at all: an empty run, started and finished.
                 *this.done = true;
                 *this.started = true;
-                this.queue.push_back(Event::RunFinished {
-                    thread_id: this.thread_id.clone(),
-                    run_id: this.run_id.clone(),
-                    result: None,
-                });
+                this.queue.push_back(finished(this.thread_id, this.run_id));
                 return Poll::Ready(Some(started(this.thread_id, this.run_id)));
             }
             Err(panic) => {
                 let message = panic_message(&*panic);
                 log::handler_failed("AG-UI run", "Panic", &*BoxError::from(message.clone()));
-                Event::run_error(message, INTERNAL_ERROR)
+                Event::run_error(message, INTERNAL_ERROR).into()
             }
         };
-        if event.is_terminal() {
+        if event.event.is_terminal() {
             *this.done = true;
         }
-        if *this.started || matches!(event, Event::RunStarted { .. }) {
+        if *this.started || matches!(event.event, Event::RunStarted { .. }) {
             *this.started = true;
             return Poll::Ready(Some(event));
         }
@@ -104,12 +97,20 @@ where
     }
 }
 
-fn started(thread_id: &str, run_id: &str) -> Event {
-    Event::RunStarted {
+fn started(thread_id: &str, run_id: &str) -> Envelope {
+    Envelope::from(Event::RunStarted {
         thread_id: thread_id.to_owned(),
         run_id: run_id.to_owned(),
         parent_run_id: None,
-    }
+    })
+}
+
+fn finished(thread_id: &str, run_id: &str) -> Envelope {
+    Envelope::from(Event::RunFinished {
+        thread_id: thread_id.to_owned(),
+        run_id: run_id.to_owned(),
+        result: None,
+    })
 }
 
 #[cfg(test)]
@@ -118,7 +119,7 @@ mod tests {
 
     use super::*;
 
-    fn types(events: &[Event]) -> Vec<String> {
+    fn types(events: &[Envelope]) -> Vec<String> {
         events
             .iter()
             .map(|e| {
@@ -131,7 +132,7 @@ mod tests {
     }
 
     async fn run(items: Vec<Result<Event, std::io::Error>>) -> Vec<String> {
-        let events: Vec<Event> = Run::new(stream::iter(items), "t".into(), "r".into())
+        let events: Vec<Envelope> = Run::new(stream::iter(items), "t".into(), "r".into())
             .collect()
             .await;
         types(&events)
@@ -162,5 +163,52 @@ mod tests {
         );
         let failed = vec![Err(std::io::Error::other("boom")), Ok(Event::text_end("m"))];
         assert_eq!(run(failed).await, ["RUN_STARTED", "RUN_ERROR"]);
+    }
+
+    /// A handler's events may carry the base fields; the host's framing reads through
+    /// them (a stamped `RUN_STARTED` or `RUN_FINISHED` is the handler's own) and sends
+    /// them as they are.
+    #[tokio::test]
+    async fn stamped_events_are_framed_and_sent_as_they_are() {
+        let items: Vec<Result<Envelope, std::io::Error>> = vec![
+            Ok(Event::text_start("m").with_timestamp(1)),
+            Ok(Event::text_end("m").into()),
+        ];
+        let events: Vec<Envelope> = Run::new(stream::iter(items), "t".into(), "r".into())
+            .collect()
+            .await;
+        assert_eq!(
+            types(&events),
+            [
+                "RUN_STARTED",
+                "TEXT_MESSAGE_START",
+                "TEXT_MESSAGE_END",
+                "RUN_FINISHED"
+            ]
+        );
+        assert_eq!(events[1].timestamp, Some(1));
+        assert_eq!(events[0].timestamp, None);
+
+        let start = Event::RunStarted {
+            thread_id: "t".into(),
+            run_id: "r".into(),
+            parent_run_id: None,
+        };
+        let finish = Event::RunFinished {
+            thread_id: "t".into(),
+            run_id: "r".into(),
+            result: None,
+        };
+        let own = vec![
+            Ok::<_, std::io::Error>(start.with_timestamp(2)),
+            Ok(finish.with_raw_event("x".into())),
+            Ok(Event::text_end("late").into()),
+        ];
+        let events: Vec<Envelope> = Run::new(stream::iter(own), "t".into(), "r".into())
+            .collect()
+            .await;
+        assert_eq!(types(&events), ["RUN_STARTED", "RUN_FINISHED"]);
+        assert_eq!(events[0].timestamp, Some(2));
+        assert_eq!(events[1].raw_event, Some("x".into()));
     }
 }

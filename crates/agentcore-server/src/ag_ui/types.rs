@@ -272,11 +272,13 @@ pub struct Context {
 /// An AG-UI event, as the agent streams it. Serialized with its `type` (for instance
 /// `"TEXT_MESSAGE_CONTENT"`) and camelCase fields; optional fields are left out when
 /// `None`. Every event type of `ag-ui-protocol` 1.0 is modelled (its deprecated
-/// `THINKING_*` events left the protocol in 1.0: send `REASONING_*`). Not modelled yet:
-/// the fields every event may carry (`timestamp`, `rawEvent`, `metadata`,
-/// `subagentRunId`) and the newer optional fields of the older events (`RUN_STARTED`'s
-/// `input`, `RUN_FINISHED`'s `outcome` and `usage`, `TEXT_MESSAGE_START`'s `name`, ..);
-/// when an event that has them is parsed, they are ignored.
+/// `THINKING_*` events left the protocol in 1.0: send `REASONING_*`). The fields every
+/// event may carry (`timestamp`, `rawEvent`, `metadata`) are an [`Envelope`]'s
+/// ([`Event::with_timestamp`], [`Event::with_raw_event`], [`Event::with_metadata`]).
+/// Not modelled yet: `subagentRunId` and the newer optional fields of the older events
+/// (`RUN_STARTED`'s `input`, `RUN_FINISHED`'s `outcome` and `usage`,
+/// `TEXT_MESSAGE_START`'s `name`, ..); when an event that has them is parsed, they are
+/// ignored.
 ///
 /// ```
 /// use agentcore_server::ag_ui::Event;
@@ -538,6 +540,42 @@ impl Event {
         }
     }
 
+    /// This event with `timestamp` set (milliseconds since the Unix epoch).
+    ///
+    /// ```
+    /// use agentcore_server::ag_ui::Event;
+    ///
+    /// let json = serde_json::to_value(Event::text_end("m").with_timestamp(42)).unwrap();
+    /// assert_eq!(json["timestamp"], 42);
+    /// ```
+    pub fn with_timestamp(self, millis: i64) -> Envelope {
+        Envelope::from(self).with_timestamp(millis)
+    }
+
+    /// This event with `rawEvent` set: the event of another system it was made from.
+    ///
+    /// ```
+    /// use agentcore_server::ag_ui::Event;
+    ///
+    /// let json = serde_json::to_value(Event::text_end("m").with_raw_event("x".into())).unwrap();
+    /// assert_eq!(json["rawEvent"], "x");
+    /// ```
+    pub fn with_raw_event(self, raw_event: Value) -> Envelope {
+        Envelope::from(self).with_raw_event(raw_event)
+    }
+
+    /// This event with `metadata` set.
+    ///
+    /// ```
+    /// use agentcore_server::ag_ui::Event;
+    ///
+    /// let json = serde_json::to_value(Event::text_end("m").with_metadata(Default::default())).unwrap();
+    /// assert_eq!(json["metadata"], serde_json::json!({}));
+    /// ```
+    pub fn with_metadata(self, metadata: serde_json::Map<String, Value>) -> Envelope {
+        Envelope::from(self).with_metadata(metadata)
+    }
+
     /// Whether this event ends a run (`RUN_FINISHED` or `RUN_ERROR`).
     ///
     /// ```
@@ -548,6 +586,95 @@ impl Event {
     /// ```
     pub fn is_terminal(&self) -> bool {
         matches!(self, Self::RunFinished { .. } | Self::RunError { .. })
+    }
+}
+
+/// An [`Event`] with the fields every AG-UI event may carry, flattened beside it:
+/// `timestamp` (milliseconds), `rawEvent` (the event of another system it came from) and
+/// `metadata`, each left out when `None`. A handler's stream may yield `Event`s or
+/// `Envelope`s ([`Event::with_timestamp`] and the others make one).
+///
+/// ```
+/// use agentcore_server::ag_ui::{Envelope, Event};
+///
+/// let event = Event::text_content("m1", "Hel").with_timestamp(1_700_000_000_000);
+/// assert_eq!(
+///     serde_json::to_string(&event).unwrap(),
+///     r#"{"type":"TEXT_MESSAGE_CONTENT","messageId":"m1","delta":"Hel","timestamp":1700000000000}"#,
+/// );
+/// let plain = Envelope::from(Event::text_end("m1"));
+/// assert_eq!(serde_json::to_string(&plain).unwrap(), r#"{"type":"TEXT_MESSAGE_END","messageId":"m1"}"#);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Envelope {
+    /// The event.
+    #[serde(flatten)]
+    pub event: Event,
+    /// When it happened, in milliseconds since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<i64>,
+    /// The event of another system this one was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_event: Option<Value>,
+    /// Application-defined metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Map<String, Value>>,
+}
+
+impl From<Event> for Envelope {
+    fn from(event: Event) -> Self {
+        Self {
+            event,
+            timestamp: None,
+            raw_event: None,
+            metadata: None,
+        }
+    }
+}
+
+impl Envelope {
+    /// Sets `timestamp` (milliseconds since the Unix epoch).
+    ///
+    /// ```
+    /// use agentcore_server::ag_ui::Event;
+    ///
+    /// assert_eq!(Event::text_end("m").with_timestamp(5).with_timestamp(7).timestamp, Some(7));
+    /// ```
+    #[must_use]
+    pub fn with_timestamp(mut self, millis: i64) -> Self {
+        self.timestamp = Some(millis);
+        self
+    }
+
+    /// Sets `rawEvent`.
+    ///
+    /// ```
+    /// use agentcore_server::ag_ui::Event;
+    ///
+    /// let event = Event::text_end("m").with_timestamp(1).with_raw_event(serde_json::json!({"id": 3}));
+    /// assert_eq!(serde_json::to_value(&event).unwrap()["rawEvent"]["id"], 3);
+    /// ```
+    #[must_use]
+    pub fn with_raw_event(mut self, raw_event: Value) -> Self {
+        self.raw_event = Some(raw_event);
+        self
+    }
+
+    /// Sets `metadata`.
+    ///
+    /// ```
+    /// use agentcore_server::ag_ui::Event;
+    ///
+    /// let mut metadata = serde_json::Map::new();
+    /// metadata.insert("source".into(), "planner".into());
+    /// let event = Event::text_end("m").with_metadata(metadata);
+    /// assert_eq!(serde_json::to_value(&event).unwrap()["metadata"]["source"], "planner");
+    /// ```
+    #[must_use]
+    pub fn with_metadata(mut self, metadata: serde_json::Map<String, Value>) -> Self {
+        self.metadata = Some(metadata);
+        self
     }
 }
 
@@ -666,19 +793,31 @@ mod tests {
     }
 
     /// Every event type of `ag-ui-protocol` 1.0.0, as its own types make and serialize
-    /// them (`tests/fixtures/ag_ui_events.py` writes the fixtures): each parses as an
-    /// [`Event`] and serializes back to exactly the package's JSON.
+    /// them (`tests/fixtures/ag_ui_events.py` writes the fixtures), without and with the
+    /// base fields: each parses as an [`Envelope`] and serializes back to exactly the
+    /// package's JSON; those without base fields do so as an [`Event`] too.
     #[test]
     fn every_event_of_the_python_package_round_trips() {
         let fixtures: Vec<Value> =
             serde_json::from_str(include_str!("../../tests/fixtures/ag_ui_events.json")).unwrap();
-        let mut types = std::collections::BTreeSet::new();
+        let (mut types, mut based) = (std::collections::BTreeSet::new(), 0);
         for wire in fixtures {
-            let event: Event =
+            let envelope: Envelope =
                 serde_json::from_value(wire.clone()).unwrap_or_else(|e| panic!("{wire}: {e}"));
-            assert_eq!(serde_json::to_value(&event).unwrap(), wire);
+            assert_eq!(serde_json::to_value(&envelope).unwrap(), wire);
+            if envelope.timestamp.is_some() {
+                assert_eq!(envelope.timestamp, Some(1_700_000_000_000));
+                assert_eq!(envelope.raw_event, Some(json!({"source": "x", "n": [1]})));
+                assert_eq!(envelope.metadata.as_ref().unwrap()["k"], "v");
+                based += 1;
+            } else {
+                let event: Event = serde_json::from_value(wire.clone()).unwrap();
+                assert_eq!(serde_json::to_value(&event).unwrap(), wire);
+                assert_eq!(Envelope::from(event), envelope);
+            }
             types.insert(wire["type"].as_str().unwrap().to_owned());
         }
+        assert_eq!(based, 38);
         // The package's `EventType` members, all 31.
         let all = [
             "TEXT_MESSAGE_START",
