@@ -325,6 +325,104 @@ async fn naming_an_unknown_or_running_task_or_another_context_is_an_error() {
     assert_eq!(cancel["result"]["status"]["state"], "TASK_STATE_CANCELED");
 }
 
+fn ids(listed: &Value) -> Vec<String> {
+    let tasks = listed["result"]["tasks"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    tasks
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn list_tasks_pages_newest_first_and_filters() {
+    let server = TestServer::start(app()).await;
+    let mut sent = Vec::new();
+    for (text, context) in [
+        ("one", "ctx-a"),
+        ("two", "ctx-b"),
+        ("three", "ctx-a"),
+        ("book", "ctx-a"),
+    ] {
+        let mut params = send_params(text);
+        params["message"]["contextId"] = json!(context);
+        let body = rpc(&server, "SendMessage", params).await;
+        sent.push(body["result"]["task"]["id"].as_str().unwrap().to_owned());
+        // Distinct status timestamps (milliseconds), so the order is the sending order.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let newest_first: Vec<String> = sent.iter().rev().cloned().collect();
+
+    // Every task, newest first, without artifacts; totalSize and pageSize as the reference.
+    let all = rpc(&server, "ListTasks", json!({})).await;
+    assert_eq!(ids(&all), newest_first, "{all}");
+    assert_eq!(all["result"]["totalSize"], 4);
+    assert_eq!(all["result"]["pageSize"], 50);
+    assert!(all["result"].get("nextPageToken").is_none());
+    assert!(all["result"]["tasks"][1].get("artifacts").is_none());
+
+    // Pages of two, following the token.
+    let first = rpc(&server, "ListTasks", json!({ "pageSize": 2 })).await;
+    assert_eq!(ids(&first), newest_first[..2]);
+    let token = first["result"]["nextPageToken"].clone();
+    assert!(token.is_string(), "{first}");
+    let second = rpc(
+        &server,
+        "ListTasks",
+        json!({ "pageSize": 2, "pageToken": token }),
+    )
+    .await;
+    assert_eq!(ids(&second), newest_first[2..]);
+    assert!(second["result"].get("nextPageToken").is_none(), "{second}");
+
+    // Filters: context, state; artifacts and history on request.
+    let in_a = rpc(&server, "ListTasks", json!({ "contextId": "ctx-a" })).await;
+    assert_eq!(
+        ids(&in_a),
+        [sent[3].clone(), sent[2].clone(), sent[0].clone()]
+    );
+    let waiting = json!({ "status": "TASK_STATE_INPUT_REQUIRED" });
+    assert_eq!(
+        ids(&rpc(&server, "ListTasks", waiting).await),
+        [sent[3].clone()]
+    );
+    let done = json!({ "contextId": "ctx-b", "status": "TASK_STATE_COMPLETED",
+        "includeArtifacts": true, "historyLength": 0 });
+    let done = rpc(&server, "ListTasks", done).await;
+    assert_eq!(ids(&done), [sent[1].clone()]);
+    let task = &done["result"]["tasks"][0];
+    assert_eq!(task["artifacts"][0]["parts"][0]["text"], "echo: two");
+    assert!(task.get("history").is_none());
+    let later = json!({ "statusTimestampAfter": "2999-01-01T00:00:00Z" });
+    let later = rpc(&server, "ListTasks", later).await;
+    assert_eq!(later["result"]["totalSize"], 0);
+    assert_eq!(later["result"]["tasks"], json!([]));
+
+    // pageSize at its bounds: 1 and MAX_LIST_PAGE_SIZE are served, 0 and one past are not.
+    let max = agentcore_server::a2a::MAX_LIST_PAGE_SIZE;
+    assert_eq!(
+        ids(&rpc(&server, "ListTasks", json!({ "pageSize": 1 })).await).len(),
+        1
+    );
+    let at_max = rpc(&server, "ListTasks", json!({ "pageSize": max })).await;
+    assert_eq!(at_max["result"]["pageSize"], max);
+    for bad in [
+        json!({ "pageSize": 0 }),
+        json!({ "pageSize": max + 1 }),
+        json!({ "pageToken": "not-a-token" }),
+        json!({ "statusTimestampAfter": "yesterday" }),
+        json!({ "status": "TASK_STATE_BORED" }),
+    ] {
+        let answer = rpc(&server, "ListTasks", bad.clone()).await;
+        assert_eq!(answer["error"]["code"], -32602, "{bad}: {answer}");
+    }
+    // v0.3 has no listing.
+    let legacy = rpc(&server, "tasks/list", json!({})).await;
+    assert_eq!(legacy["error"]["code"], -32601);
+}
+
 #[tokio::test]
 async fn v0_3_method_names_are_answered_in_v0_3_shapes() {
     let server = TestServer::start(app()).await;

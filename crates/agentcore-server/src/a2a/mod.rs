@@ -15,11 +15,12 @@
 //!   fails with 424). `GET /ping` answers on the same port.
 //! - **Methods**: `SendMessage` (blocking: the finished task, or the handler's message),
 //!   `SendStreamingMessage` (SSE: the task, then each status and artifact update, then
-//!   the final status), `GetTask`, `CancelTask`; and their v0.3 names `message/send`,
+//!   the final status), `GetTask`, `CancelTask`, `ListTasks` (a page of the store, newest
+//!   first, filtered by `contextId`, `status`, `statusTimestampAfter`; `pageSize` up to
+//!   [`MAX_LIST_PAGE_SIZE`], `pageToken`); and the v0.3 names of the first four `message/send`,
 //!   `message/stream`, `tasks/get`, `tasks/cancel`, answered in v0.3's shapes (`kind`-tagged
 //!   results and parts, lower-case states and roles) as the reference's v0.3 adapter does. Other
-//!   methods (`ListTasks`, `SubscribeToTask`, push notifications, the extended card)
-//!   are `-32601`.
+//!   methods (`SubscribeToTask`, push notifications, the extended card) are `-32601`.
 //! - **Multi-turn tasks**: a message without a `taskId` starts a new task (its
 //!   `contextId` kept, or a new one). A message naming a task waiting for input
 //!   ([`TaskState::InputRequired`], or [`TaskState::AuthRequired`]) continues it, as the
@@ -85,6 +86,22 @@ pub use crate::config::{
     A2A_PORT_ENV as PORT_ENV, DEFAULT_A2A_MAX_TASKS as DEFAULT_MAX_TASKS,
     DEFAULT_A2A_PORT as DEFAULT_PORT,
 };
+
+/// How many tasks one `ListTasks` page holds when the call sets no `pageSize`, as in
+/// `a2a-sdk` 1.3.0.
+///
+/// ```
+/// assert_eq!(agentcore_server::a2a::DEFAULT_LIST_PAGE_SIZE, 50);
+/// ```
+pub const DEFAULT_LIST_PAGE_SIZE: usize = 50;
+
+/// The largest `pageSize` of `ListTasks` (a larger one, or one under 1, is `-32602`), as
+/// in `a2a-sdk` 1.3.0.
+///
+/// ```
+/// assert_eq!(agentcore_server::a2a::MAX_LIST_PAGE_SIZE, 100);
+/// ```
+pub const MAX_LIST_PAGE_SIZE: usize = 100;
 
 /// The path of the JSON-RPC endpoint.
 ///

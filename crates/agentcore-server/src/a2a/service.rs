@@ -18,13 +18,13 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::store::{CancelError, ResumeError, TaskStore};
+use super::store::{CancelError, ListQuery, ResumeError, TaskStore, nanos, sort_key};
 use super::types::{
-    Message, SendMessageParams, StreamResponse, Task, TaskArtifactUpdateEvent, TaskIdParams,
-    TaskState, TaskStatus, TaskStatusUpdateEvent,
+    ListTasksParams, ListTasksResult, Message, SendMessageParams, StreamResponse, Task,
+    TaskArtifactUpdateEvent, TaskIdParams, TaskState, TaskStatus, TaskStatusUpdateEvent,
 };
 use super::v03;
-use super::{AgentCard, Event};
+use super::{AgentCard, DEFAULT_LIST_PAGE_SIZE, Event, MAX_LIST_PAGE_SIZE};
 use crate::body::Body;
 use crate::context::RequestContext;
 use crate::error::{BoxError, panic_message};
@@ -67,6 +67,7 @@ enum Method {
     Stream,
     Get,
     Cancel,
+    List,
 }
 
 impl Method {
@@ -77,6 +78,8 @@ impl Method {
             "SendStreamingMessage" | "message/stream" => Self::Stream,
             "GetTask" | "tasks/get" => Self::Get,
             "CancelTask" | "tasks/cancel" => Self::Cancel,
+            // v0.3 has no listing (the reference's v0.3 adapter has none either).
+            "ListTasks" => Self::List,
             _ => return None,
         })
     }
@@ -177,6 +180,10 @@ impl A2aService {
                 self.send(id, params.message, context, streamed, legacy)
                     .await
             }
+            Method::List => match serde_json::from_value(params) {
+                Ok(params) => self.list(&id, params),
+                Err(err) => error(&id, INVALID_PARAMS, &err.to_string()),
+            },
             Method::Get | Method::Cancel => {
                 let params: TaskIdParams = match serde_json::from_value(params) {
                     Ok(params) => params,
@@ -202,6 +209,76 @@ impl A2aService {
                 }
             }
         }
+    }
+
+    /// `ListTasks`: one page of the store, as `a2a-sdk`'s handler and in-memory store
+    /// answer it (newest status first; artifacts only with `includeArtifacts`).
+    fn list(&self, id: &Value, params: ListTasksParams) -> Response<Body> {
+        let page_size = match params.page_size {
+            None => DEFAULT_LIST_PAGE_SIZE,
+            Some(size) if size < 1 => return error(id, INVALID_PARAMS, "minimum page size is 1"),
+            Some(size) => match usize::try_from(size) {
+                Ok(size) if size <= MAX_LIST_PAGE_SIZE => size,
+                _ => {
+                    let text = format!("maximum page size is {MAX_LIST_PAGE_SIZE}");
+                    return error(id, INVALID_PARAMS, &text);
+                }
+            },
+        };
+        let after = match params.page_token.as_deref().filter(|t| !t.is_empty()) {
+            None => None,
+            Some(token) => match token.split_once('/') {
+                Some((at, task)) => Some((at.to_owned(), task.to_owned())),
+                None => return error(id, INVALID_PARAMS, &format!("Invalid page token: {token}")),
+            },
+        };
+        let updated_since = match params.status_timestamp_after.as_deref() {
+            None => None,
+            Some(at) => match nanos(at) {
+                Some(at) => Some(at),
+                None => {
+                    let text = format!("statusTimestampAfter is not an RFC 3339 UTC time: {at}");
+                    return error(id, INVALID_PARAMS, &text);
+                }
+            },
+        };
+        let query = ListQuery {
+            context_id: params.context_id.filter(|c| !c.is_empty()),
+            state: params.status.filter(|s| *s != TaskState::Unspecified),
+            updated_since,
+            after,
+            page_size,
+        };
+        let page = self.store.list(&query);
+        let next_page_token = match (page.more, page.tasks.last()) {
+            (true, Some(last)) => {
+                let (at, task) = sort_key(last);
+                format!("{at}/{task}")
+            }
+            _ => String::new(),
+        };
+        let with_artifacts = params.include_artifacts.unwrap_or(false);
+        let tasks = page
+            .tasks
+            .into_iter()
+            .map(|mut task| {
+                if !with_artifacts {
+                    task.artifacts.clear();
+                }
+                if let Some(keep) = params.history_length {
+                    let drop = task.history.len().saturating_sub(keep);
+                    task.history.drain(..drop);
+                }
+                task
+            })
+            .collect();
+        let listed = ListTasksResult {
+            tasks,
+            next_page_token,
+            page_size,
+            total_size: page.total,
+        };
+        json_value(StatusCode::OK, &result(id, &listed, false))
     }
 
     async fn send(

@@ -27,6 +27,56 @@ pub(crate) struct TaskStore {
     inner: Mutex<Inner>,
 }
 
+/// Which tasks `list` answers, newest status first (then by id, descending), as
+/// `a2a-sdk`'s in-memory store orders them.
+#[derive(Debug, Default)]
+pub(crate) struct ListQuery {
+    pub(crate) context_id: Option<String>,
+    pub(crate) state: Option<TaskState>,
+    /// Only tasks whose status timestamp is at or after this one (in [`nanos`]' form).
+    pub(crate) updated_since: Option<String>,
+    /// The sort key of the last task of the previous page: the tasks after it.
+    pub(crate) after: Option<(String, String)>,
+    pub(crate) page_size: usize,
+}
+
+/// One page of tasks: the tasks, how many matched in all, whether more follow.
+#[derive(Debug)]
+pub(crate) struct Page {
+    pub(crate) tasks: Vec<Task>,
+    pub(crate) total: usize,
+    pub(crate) more: bool,
+}
+
+/// An RFC 3339 UTC timestamp (`2026-01-01T00:00:00.5Z`, as protobuf JSON writes one) with
+/// its fraction at nanosecond width, so that two compare as strings; `None` when it is not
+/// one (another offset than `Z`, more than nine fraction digits).
+pub(crate) fn nanos(at: &str) -> Option<String> {
+    let (seconds, rest) = at.split_at_checked(19)?;
+    let shape = seconds.bytes().enumerate().all(|(i, b)| match i {
+        4 | 7 => b == b'-',
+        10 => b == b'T',
+        13 | 16 => b == b':',
+        _ => b.is_ascii_digit(),
+    });
+    let fraction = rest.strip_suffix('Z')?;
+    let digits = match fraction.strip_prefix('.') {
+        Some(digits) if (1..=9).contains(&digits.len()) => digits,
+        None if fraction.is_empty() => "",
+        _ => return None,
+    };
+    if !shape || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(format!("{seconds}.{digits:0<9}Z"))
+}
+
+/// A task's place in a listing: its status timestamp (none sorts last), its id.
+pub(crate) fn sort_key(task: &Task) -> (String, String) {
+    let at = task.status.timestamp.clone().unwrap_or_default();
+    (at, task.id.clone())
+}
+
 /// Why a message could not continue a task.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum ResumeError {
@@ -133,6 +183,46 @@ impl TaskStore {
         Ok((entry.task.clone(), entry.cancel.clone()))
     }
 
+    /// One page of the stored tasks matching `query` (at most `query.page_size`).
+    pub(crate) fn list(&self, query: &ListQuery) -> Page {
+        let inner = self.lock();
+        let mut matching: Vec<&Task> = inner
+            .tasks
+            .values()
+            .map(|entry| &entry.task)
+            .filter(|task| {
+                query
+                    .context_id
+                    .as_ref()
+                    .is_none_or(|c| &task.context_id == c)
+            })
+            .filter(|task| query.state.is_none_or(|state| task.status.state == state))
+            .filter(|task| {
+                query.updated_since.as_ref().is_none_or(|since| {
+                    let at = task.status.timestamp.as_deref().and_then(nanos);
+                    at.is_some_and(|at| at >= *since)
+                })
+            })
+            .collect();
+        matching.sort_by_cached_key(|task| std::cmp::Reverse(sort_key(task)));
+        let total = matching.len();
+        let start = query.after.as_ref().map_or(0, |after| {
+            matching
+                .iter()
+                .position(|task| sort_key(task) < *after)
+                .unwrap_or(total)
+        });
+        let end = start.saturating_add(query.page_size).min(total);
+        Page {
+            tasks: matching[start..end]
+                .iter()
+                .map(|task| (*task).clone())
+                .collect(),
+            total,
+            more: end < total,
+        }
+    }
+
     pub(crate) fn get(&self, id: &str) -> Option<Task> {
         self.lock().tasks.get(id).map(|entry| entry.task.clone())
     }
@@ -222,6 +312,72 @@ mod tests {
         );
         let gone = store.resume("z", Message::agent_text("x"), "t".into());
         assert_eq!(gone.unwrap_err(), ResumeError::NotFound);
+    }
+
+    #[test]
+    fn a_listing_pages_newest_first_and_filters() {
+        let store = TaskStore::new(8);
+        for (id, at, context, state) in [
+            ("a", "2026-01-01T00:00:01.000Z", "c1", TaskState::Completed),
+            ("b", "2026-01-01T00:00:02.000Z", "c2", TaskState::Working),
+            ("c", "2026-01-01T00:00:02.000Z", "c1", TaskState::Completed),
+            (
+                "d",
+                "2026-01-01T00:00:03.000Z",
+                "c1",
+                TaskState::InputRequired,
+            ),
+        ] {
+            let mut task = task(id, state);
+            task.context_id = context.into();
+            task.status.timestamp = Some(at.into());
+            store.insert(task).unwrap();
+        }
+        let ids = |page: &Page| page.tasks.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
+        let first = store.list(&ListQuery {
+            page_size: 3,
+            ..ListQuery::default()
+        });
+        assert_eq!(ids(&first), ["d", "c", "b"]);
+        assert!(first.more && first.total == 4);
+        let after = Some(sort_key(first.tasks.last().unwrap()));
+        let rest = store.list(&ListQuery {
+            page_size: 3,
+            after,
+            ..ListQuery::default()
+        });
+        assert_eq!(ids(&rest), ["a"]);
+        assert!(!rest.more);
+        let c1 = store.list(&ListQuery {
+            context_id: Some("c1".into()),
+            state: Some(TaskState::Completed),
+            page_size: 10,
+            ..ListQuery::default()
+        });
+        assert_eq!(ids(&c1), ["c", "a"]);
+        assert_eq!(
+            nanos("2026-01-01T00:00:02Z").unwrap(),
+            "2026-01-01T00:00:02.000000000Z"
+        );
+        assert_eq!(
+            nanos("2026-01-01T00:00:02.5Z").unwrap(),
+            "2026-01-01T00:00:02.500000000Z"
+        );
+        for bad in [
+            "2026-01-01T00:00:02+01:00",
+            "2026-01-01",
+            "2026-01-01T00:00:02.Z",
+            "2026-01-01T00:00:02.1234567890Z",
+            "2026-01-01X00:00:02Z",
+        ] {
+            assert_eq!(nanos(bad), None, "{bad}");
+        }
+        let since = store.list(&ListQuery {
+            updated_since: nanos("2026-01-01T00:00:02Z"),
+            page_size: 10,
+            ..ListQuery::default()
+        });
+        assert_eq!(ids(&since), ["d", "c", "b"]);
     }
 
     #[test]

@@ -323,3 +323,34 @@ pub(crate) struct TaskIdParams {
     #[serde(default)]
     pub(crate) history_length: Option<usize>,
 }
+
+/// The `params` of `ListTasks`, as `a2a-sdk` 1.3.0's `ListTasksRequest` (`tenant` ignored).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ListTasksParams {
+    #[serde(default)]
+    pub(crate) context_id: Option<String>,
+    #[serde(default)]
+    pub(crate) status: Option<TaskState>,
+    #[serde(default)]
+    pub(crate) page_size: Option<i64>,
+    #[serde(default)]
+    pub(crate) page_token: Option<String>,
+    #[serde(default)]
+    pub(crate) history_length: Option<usize>,
+    #[serde(default)]
+    pub(crate) status_timestamp_after: Option<String>,
+    #[serde(default)]
+    pub(crate) include_artifacts: Option<bool>,
+}
+
+/// The result of `ListTasks`; unset fields left out, as protobuf JSON writes them.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ListTasksResult {
+    pub(crate) tasks: Vec<Task>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub(crate) next_page_token: String,
+    pub(crate) page_size: usize,
+    pub(crate) total_size: usize,
+}
