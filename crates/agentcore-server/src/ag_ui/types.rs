@@ -592,7 +592,9 @@ impl Event {
 /// An [`Event`] with the fields every AG-UI event may carry, flattened beside it:
 /// `timestamp` (milliseconds), `rawEvent` (the event of another system it came from) and
 /// `metadata`, each left out when `None`. A handler's stream may yield `Event`s or
-/// `Envelope`s ([`Event::with_timestamp`] and the others make one).
+/// `Envelope`s ([`Event::with_timestamp`] and the others make one). The JSON equals what
+/// `ag-ui-protocol` writes as a value; the base fields come after the event's own
+/// fields, where the package writes them right after `type`.
 ///
 /// ```
 /// use agentcore_server::ag_ui::{Envelope, Event};
