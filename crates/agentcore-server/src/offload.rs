@@ -98,7 +98,8 @@ where
 }
 
 /// Runs `respond` on the handler runtime when called on the server's (see
-/// [`on_handlers`]), else where it is (in-process tests).
+/// [`on_handlers`]), else where it is (in-process tests). For the protocol routes.
+#[cfg(any(feature = "mcp", feature = "a2a"))]
 pub(crate) async fn respond_on_handlers<F>(
     state: &Arc<AppState>,
     respond: F,
