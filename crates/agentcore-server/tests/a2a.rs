@@ -14,6 +14,10 @@ use futures_util::stream::{self, BoxStream, StreamExt};
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
+/// Opens once for each permit added: a "gate" task waits at it.
+static GATE: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(0));
+
 /// Set when a "nap" task finished its nap.
 static NAPPED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -31,6 +35,12 @@ fn handler(message: Message, ctx: RequestContext) -> BoxStream<'static, Result<E
         return stream::iter([Ok(Event::Artifact(Artifact::text("booking", booked)))]).boxed();
     }
     match text.as_str() {
+        "gate" => stream::iter([Ok(Event::status(TaskState::Working))])
+            .chain(stream::once(async {
+                GATE.acquire().await.map(|permit| permit.forget())?;
+                Ok(Event::Artifact(Artifact::text("gate", "opened")))
+            }))
+            .boxed(),
         "book" => stream::iter([
             Ok(Event::status(TaskState::Working)),
             Ok(Event::Status {
@@ -325,6 +335,98 @@ async fn naming_an_unknown_or_running_task_or_another_context_is_an_error() {
     assert_eq!(cancel["result"]["status"]["state"], "TASK_STATE_CANCELED");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribe_to_task_follows_a_running_task_to_its_end() {
+    let server = TestServer::start(app()).await;
+    let mut sender = open_stream(&server, call("SendStreamingMessage", send_params("gate"))).await;
+    let id = sender.next_data().await["result"]["task"]["id"].clone();
+    let working = sender.next_data().await;
+    assert_eq!(
+        working["result"]["statusUpdate"]["status"]["state"],
+        "TASK_STATE_WORKING"
+    );
+
+    // A v1.0 subscriber and a v0.3 one: the task as it stands comes first.
+    let mut follower = open_stream(&server, call("SubscribeToTask", json!({ "id": id }))).await;
+    let now = follower.next_data().await;
+    assert_eq!(now["result"]["task"]["id"], id, "{now}");
+    assert_eq!(
+        now["result"]["task"]["status"]["state"],
+        "TASK_STATE_WORKING"
+    );
+    let mut legacy = open_stream(&server, call("tasks/resubscribe", json!({ "id": id }))).await;
+    let now = legacy.next_data().await;
+    assert_eq!(now["result"]["kind"], "task", "{now}");
+    assert_eq!(now["result"]["status"]["state"], "working");
+
+    // MAX_SUBSCRIBERS streams may follow it: two do, six more may, one more is refused.
+    let max = agentcore_server::a2a::MAX_SUBSCRIBERS;
+    let mut more = Vec::new();
+    for _ in 2..max {
+        let mut extra = open_stream(&server, call("SubscribeToTask", json!({ "id": id }))).await;
+        assert!(extra.next_data().await["result"]["task"].is_object());
+        more.push(extra);
+    }
+    let refused = rpc(&server, "SubscribeToTask", json!({ "id": id })).await;
+    assert_eq!(refused["error"]["code"], -32603, "{refused}");
+    drop(more);
+
+    // The task goes on: each subscriber sees the artifact and the end, then its stream ends.
+    GATE.add_permits(1);
+    let artifact = follower.next_data().await;
+    assert_eq!(
+        artifact["result"]["artifactUpdate"]["artifact"]["parts"][0]["text"],
+        "opened"
+    );
+    let done = follower.next_data().await;
+    assert_eq!(
+        done["result"]["statusUpdate"]["status"]["state"],
+        "TASK_STATE_COMPLETED"
+    );
+    assert!(follower.at_end().await);
+    assert_eq!(
+        legacy.next_data().await["result"]["kind"],
+        "artifact-update"
+    );
+    let done = legacy.next_data().await;
+    assert_eq!(
+        (
+            done["result"]["status"]["state"].clone(),
+            done["result"]["final"].clone()
+        ),
+        (json!("completed"), json!(true))
+    );
+    assert!(legacy.at_end().await);
+    // The sender's own stream ends the same way.
+    assert!(sender.next_data().await["result"]["artifactUpdate"].is_object());
+    assert!(sender.next_data().await["result"]["statusUpdate"].is_object());
+    assert!(sender.at_end().await);
+
+    // Finished: the reference's unsupported operation; unknown: -32001.
+    let after = rpc(&server, "SubscribeToTask", json!({ "id": id })).await;
+    assert_eq!(after["error"]["code"], -32004, "{after}");
+    let text = after["error"]["message"].as_str().unwrap();
+    assert!(
+        text.contains("terminal state: TASK_STATE_COMPLETED"),
+        "{text}"
+    );
+    let unknown = rpc(&server, "SubscribeToTask", json!({ "id": "nope" })).await;
+    assert_eq!(unknown["error"]["code"], -32001);
+}
+
+#[tokio::test]
+async fn subscribing_to_a_task_waiting_for_input_answers_the_task_alone() {
+    let server = TestServer::start(app()).await;
+    let first = rpc(&server, "SendMessage", send_params("book")).await;
+    let id = first["result"]["task"]["id"].clone();
+    let reply = post(&server, &[], call("SubscribeToTask", json!({ "id": id }))).await;
+    assert!(reply.content_type().starts_with("text/event-stream"));
+    let events = reply.sse();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let task = &events[0]["result"]["task"];
+    assert_eq!(task["status"]["state"], "TASK_STATE_INPUT_REQUIRED");
+}
+
 fn ids(listed: &Value) -> Vec<String> {
     let tasks = listed["result"]["tasks"]
         .as_array()
@@ -574,7 +676,7 @@ async fn unknown_tasks_and_malformed_calls_are_json_rpc_errors() {
         ),
         (r#"{"jsonrpc":"2.0","id":"a"}"#, -32600, json!("a")),
         (
-            r#"{"jsonrpc":"2.0","id":2,"method":"tasks/resubscribe"}"#,
+            r#"{"jsonrpc":"2.0","id":2,"method":"tasks/pushNotificationConfig/set"}"#,
             -32601,
             json!(2),
         ),

@@ -17,10 +17,13 @@
 //!   `SendStreamingMessage` (SSE: the task, then each status and artifact update, then
 //!   the final status), `GetTask`, `CancelTask`, `ListTasks` (a page of the store, newest
 //!   first, filtered by `contextId`, `status`, `statusTimestampAfter`; `pageSize` up to
-//!   [`MAX_LIST_PAGE_SIZE`], `pageToken`); and the v0.3 names of the first four `message/send`,
-//!   `message/stream`, `tasks/get`, `tasks/cancel`, answered in v0.3's shapes (`kind`-tagged
+//!   [`MAX_LIST_PAGE_SIZE`], `pageToken`), `SubscribeToTask` (SSE: a running task as it
+//!   stands, then its further updates to its end; each subscriber buffers up to
+//!   [`SUBSCRIBER_BUFFER_EVENTS`], at most [`MAX_SUBSCRIBERS`] per task; a finished task
+//!   is `-32004`); and the v0.3 names of all but the listing (`message/send`,
+//!   `message/stream`, `tasks/get`, `tasks/cancel`, `tasks/resubscribe`), answered in v0.3's shapes (`kind`-tagged
 //!   results and parts, lower-case states and roles) as the reference's v0.3 adapter does. Other
-//!   methods (`SubscribeToTask`, push notifications, the extended card) are `-32601`.
+//!   methods (push notifications, the extended card) are `-32601`.
 //! - **Multi-turn tasks**: a message without a `taskId` starts a new task (its
 //!   `contextId` kept, or a new one). A message naming a task waiting for input
 //!   ([`TaskState::InputRequired`], or [`TaskState::AuthRequired`]) continues it, as the
@@ -102,6 +105,23 @@ pub const DEFAULT_LIST_PAGE_SIZE: usize = 50;
 /// assert_eq!(agentcore_server::a2a::MAX_LIST_PAGE_SIZE, 100);
 /// ```
 pub const MAX_LIST_PAGE_SIZE: usize = 100;
+
+/// How many updates a `SubscribeToTask` stream holds for a slow client: a subscriber
+/// further behind is dropped (its stream ends; it may subscribe again), as `a2a-sdk`
+/// evicts one, so that it never holds up the task.
+///
+/// ```
+/// assert_eq!(agentcore_server::a2a::SUBSCRIBER_BUFFER_EVENTS, 64);
+/// ```
+pub const SUBSCRIBER_BUFFER_EVENTS: usize = 64;
+
+/// How many `SubscribeToTask` streams may follow one task at a time; one more is refused
+/// (`-32603`) until one of them ends.
+///
+/// ```
+/// assert_eq!(agentcore_server::a2a::MAX_SUBSCRIBERS, 8);
+/// ```
+pub const MAX_SUBSCRIBERS: usize = 8;
 
 /// The path of the JSON-RPC endpoint.
 ///

@@ -18,13 +18,15 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::store::{CancelError, ListQuery, ResumeError, TaskStore, nanos, sort_key};
+use super::store::{
+    CancelError, ListQuery, ResumeError, SubscribeError, Subscription, TaskStore, nanos, sort_key,
+};
 use super::types::{
     ListTasksParams, ListTasksResult, Message, SendMessageParams, StreamResponse, Task,
     TaskArtifactUpdateEvent, TaskIdParams, TaskState, TaskStatus, TaskStatusUpdateEvent,
 };
 use super::v03;
-use super::{AgentCard, DEFAULT_LIST_PAGE_SIZE, Event, MAX_LIST_PAGE_SIZE};
+use super::{AgentCard, DEFAULT_LIST_PAGE_SIZE, Event, MAX_LIST_PAGE_SIZE, MAX_SUBSCRIBERS};
 use crate::body::Body;
 use crate::context::RequestContext;
 use crate::error::{BoxError, panic_message};
@@ -68,6 +70,7 @@ enum Method {
     Get,
     Cancel,
     List,
+    Subscribe,
 }
 
 impl Method {
@@ -80,6 +83,7 @@ impl Method {
             "CancelTask" | "tasks/cancel" => Self::Cancel,
             // v0.3 has no listing (the reference's v0.3 adapter has none either).
             "ListTasks" => Self::List,
+            "SubscribeToTask" | "tasks/resubscribe" => Self::Subscribe,
             _ => return None,
         })
     }
@@ -184,6 +188,10 @@ impl A2aService {
                 Ok(params) => self.list(&id, params),
                 Err(err) => error(&id, INVALID_PARAMS, &err.to_string()),
             },
+            Method::Subscribe => match serde_json::from_value::<TaskIdParams>(params) {
+                Ok(params) => self.subscribe(id, &params.id, legacy),
+                Err(err) => error(&id, INVALID_PARAMS, &err.to_string()),
+            },
             Method::Get | Method::Cancel => {
                 let params: TaskIdParams = match serde_json::from_value(params) {
                     Ok(params) => params,
@@ -209,6 +217,33 @@ impl A2aService {
                 }
             }
         }
+    }
+
+    /// `SubscribeToTask`: the task as it stands, then its further updates over SSE, until
+    /// it ends or waits for input; a finished task is `-32004`, as the reference answers.
+    fn subscribe(&self, id: Value, task_id: &str, legacy: bool) -> Response<Body> {
+        let (task, receiver) = match self.store.subscribe(task_id) {
+            Ok(Subscription::Live(task, receiver)) => (task, Some(receiver)),
+            Ok(Subscription::Waiting(task)) => (task, None),
+            Err(SubscribeError::NotFound) => return error(&id, TASK_NOT_FOUND, "Task not found"),
+            Err(SubscribeError::Terminal(state)) => {
+                let text = format!("Task {task_id} is in terminal state: {}", state_name(state));
+                return error(&id, UNSUPPORTED_OPERATION, &text);
+            }
+            Err(SubscribeError::Full) => {
+                let text = format!("{MAX_SUBSCRIBERS} streams follow task {task_id} already");
+                return error(&id, INTERNAL_ERROR, &text);
+            }
+        };
+        let first = stream::iter([StreamResponse::Task(task)]);
+        let updates = match receiver {
+            Some(mut receiver) => stream::poll_fn(move |cx| receiver.poll_recv(cx)).boxed(),
+            None => stream::empty().boxed(),
+        };
+        let frames = first
+            .chain(updates)
+            .map(move |answer| sse_frame(&result(&id, &answer, legacy)));
+        sse(frames.boxed())
     }
 
     /// `ListTasks`: one page of the store, as `a2a-sdk`'s handler and in-memory store
@@ -520,6 +555,7 @@ impl A2aService {
             let interrupted = matches!(&update, StreamResponse::StatusUpdate(u)
                 if matches!(u.status.state, TaskState::InputRequired | TaskState::AuthRequired));
             // A client that went away does not stop the task.
+            self.store.publish(&task_id, &update);
             let _ = sender.send(update).await;
             if interrupted {
                 // This turn is over: the task waits for a message naming it, whose turn
@@ -541,13 +577,13 @@ impl A2aService {
         let done = status(TaskState::Completed, None);
         let last = self.store.update(&task_id, |task| task.status = done);
         if let Some(task) = last {
-            let _ = sender
-                .send(StreamResponse::StatusUpdate(TaskStatusUpdateEvent {
-                    task_id,
-                    context_id,
-                    status: task.status,
-                }))
-                .await;
+            let update = StreamResponse::StatusUpdate(TaskStatusUpdateEvent {
+                task_id: task_id.clone(),
+                context_id,
+                status: task.status,
+            });
+            self.store.publish(&task_id, &update);
+            let _ = sender.send(update).await;
         }
     }
 }

@@ -6,13 +6,40 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::types::{Message, Task, TaskState};
+use super::types::{Message, StreamResponse, Task, TaskState};
+use super::{MAX_SUBSCRIBERS, SUBSCRIBER_BUFFER_EVENTS};
 
 struct Entry {
     task: Task,
     cancel: CancellationToken,
+    /// `SubscribeToTask` streams of this task, at most [`MAX_SUBSCRIBERS`].
+    subscribers: Vec<mpsc::Sender<StreamResponse>>,
+}
+
+/// What `subscribe` found.
+#[derive(Debug)]
+pub(crate) enum Subscription {
+    /// Running: the task now, and its further updates.
+    Live(Task, mpsc::Receiver<StreamResponse>),
+    /// Waiting for input (or auth): nothing further until a message continues it.
+    Waiting(Task),
+}
+
+/// Why a task could not be subscribed to.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum SubscribeError {
+    NotFound,
+    Terminal(TaskState),
+    /// [`MAX_SUBSCRIBERS`] streams follow it already.
+    Full,
+}
+
+/// Whether a task in `state` waits for a message (input or auth required).
+pub(crate) fn is_interrupted(state: TaskState) -> bool {
+    matches!(state, TaskState::InputRequired | TaskState::AuthRequired)
 }
 
 #[derive(Default)]
@@ -130,6 +157,7 @@ impl TaskStore {
             Entry {
                 task,
                 cancel: cancel.clone(),
+                subscribers: Vec::new(),
             },
         );
         Some(cancel)
@@ -220,6 +248,47 @@ impl TaskStore {
                 .collect(),
             total,
             more: end < total,
+        }
+    }
+
+    /// Follows a running task: its state now and, on a channel of
+    /// [`SUBSCRIBER_BUFFER_EVENTS`], each update [`publish`](Self::publish)ed after.
+    pub(crate) fn subscribe(&self, id: &str) -> Result<Subscription, SubscribeError> {
+        let mut inner = self.lock();
+        let entry = inner.tasks.get_mut(id).ok_or(SubscribeError::NotFound)?;
+        let state = entry.task.status.state;
+        if state.is_terminal() {
+            return Err(SubscribeError::Terminal(state));
+        }
+        if is_interrupted(state) {
+            return Ok(Subscription::Waiting(entry.task.clone()));
+        }
+        entry
+            .subscribers
+            .retain(|subscriber| !subscriber.is_closed());
+        if entry.subscribers.len() >= MAX_SUBSCRIBERS {
+            return Err(SubscribeError::Full);
+        }
+        let (sender, receiver) = mpsc::channel(SUBSCRIBER_BUFFER_EVENTS);
+        entry.subscribers.push(sender);
+        Ok(Subscription::Live(entry.task.clone(), receiver))
+    }
+
+    /// Hands an update of a task to its subscribers, without waiting: one whose buffer
+    /// is full is dropped (its stream ends), as the reference evicts a subscriber that
+    /// falls behind. An update ending the task or its turn ends every subscription.
+    pub(crate) fn publish(&self, id: &str, update: &StreamResponse) {
+        let mut inner = self.lock();
+        let Some(entry) = inner.tasks.get_mut(id) else {
+            return;
+        };
+        entry
+            .subscribers
+            .retain(|subscriber| subscriber.try_send(update.clone()).is_ok());
+        let last = matches!(update, StreamResponse::StatusUpdate(u)
+            if u.status.state.is_terminal() || is_interrupted(u.status.state));
+        if last {
+            entry.subscribers.clear();
         }
     }
 
@@ -378,6 +447,73 @@ mod tests {
             ..ListQuery::default()
         });
         assert_eq!(ids(&since), ["d", "c", "b"]);
+    }
+
+    fn status_update(state: TaskState) -> StreamResponse {
+        StreamResponse::StatusUpdate(crate::a2a::TaskStatusUpdateEvent {
+            task_id: "a".into(),
+            context_id: "c".into(),
+            status: TaskStatus {
+                state,
+                ..TaskStatus::default()
+            },
+        })
+    }
+
+    fn live(store: &TaskStore) -> mpsc::Receiver<StreamResponse> {
+        match store.subscribe("a") {
+            Ok(Subscription::Live(_, receiver)) => receiver,
+            other => panic!("not live: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_subscriber_that_falls_behind_its_buffer_is_dropped() {
+        let store = TaskStore::new(4);
+        store.insert(task("a", TaskState::Working)).unwrap();
+        let (mut keeping_up, mut behind) = (live(&store), live(&store));
+        let working = status_update(TaskState::Working);
+        // The buffer's edge: SUBSCRIBER_BUFFER_EVENTS unread updates are held.
+        for _ in 0..SUBSCRIBER_BUFFER_EVENTS {
+            store.publish("a", &working);
+            assert!(keeping_up.try_recv().is_ok());
+        }
+        assert_eq!(store.lock().tasks["a"].subscribers.len(), 2);
+        // One more: the one behind is dropped; it still reads what it was given.
+        store.publish("a", &working);
+        assert_eq!(store.lock().tasks["a"].subscribers.len(), 1);
+        assert!(keeping_up.try_recv().is_ok());
+        for _ in 0..SUBSCRIBER_BUFFER_EVENTS {
+            assert!(behind.try_recv().is_ok());
+        }
+        assert_eq!(
+            behind.try_recv(),
+            Err(mpsc::error::TryRecvError::Disconnected)
+        );
+        // The end of the task ends the others.
+        store.publish("a", &status_update(TaskState::Completed));
+        assert!(keeping_up.try_recv().is_ok());
+        assert_eq!(
+            keeping_up.try_recv(),
+            Err(mpsc::error::TryRecvError::Disconnected)
+        );
+    }
+
+    #[test]
+    fn subscribers_are_bounded_and_only_running_tasks_have_them() {
+        let store = TaskStore::new(4);
+        store.insert(task("a", TaskState::Working)).unwrap();
+        let mut held: Vec<_> = (0..MAX_SUBSCRIBERS).map(|_| live(&store)).collect();
+        assert_eq!(store.subscribe("a").unwrap_err(), SubscribeError::Full);
+        // A subscriber gone frees its place.
+        held.pop();
+        drop(live(&store));
+        store.insert(task("w", TaskState::InputRequired)).unwrap();
+        assert!(matches!(store.subscribe("w"), Ok(Subscription::Waiting(_))));
+        store.insert(task("d", TaskState::Failed)).unwrap();
+        let done = store.subscribe("d").unwrap_err();
+        assert_eq!(done, SubscribeError::Terminal(TaskState::Failed));
+        assert_eq!(store.subscribe("z").unwrap_err(), SubscribeError::NotFound);
     }
 
     #[test]
