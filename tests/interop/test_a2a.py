@@ -2,9 +2,11 @@
 `a2a_agent` example, which `cargo xtask interop` starts on its own `A2A_PORT`
 (`AGENTCORE_INTEROP_A2A_URL`): the agent card as the SDK's resolver parses it, a blocking
 `SendMessage`, a streamed `SendStreamingMessage` (the task, working, the artifact,
-completed), `GetTask`, and `CancelTask` and `GetTask` on unknown or finished tasks; and
-the SDK's own v0.3 client transport (`message/send`, `message/stream`, `tasks/get`,
-`tasks/cancel`), which parses the answers with its v0.3 models."""
+completed), `GetTask`, and `CancelTask` and `GetTask` on unknown or finished tasks, a
+two-turn task (input required, then continued by a message naming it), `ListTasks`
+(filters and pages) and `SubscribeToTask`; and the SDK's own v0.3 client transport
+(`message/send`, `message/stream`, `tasks/get`, `tasks/cancel`, `tasks/resubscribe`),
+which parses the answers with its v0.3 models."""
 
 import asyncio
 import unittest
@@ -14,8 +16,21 @@ import httpx
 from a2a.client import A2ACardResolver, ClientConfig, create_client
 from a2a.compat.v0_3.jsonrpc_transport import CompatJsonRpcTransport
 from a2a.helpers.proto_helpers import get_artifact_text, new_text_message
-from a2a.types import CancelTaskRequest, GetTaskRequest, Role, SendMessageRequest, TaskState
-from a2a.utils.errors import TaskNotCancelableError, TaskNotFoundError
+from a2a.types import (
+    CancelTaskRequest,
+    GetTaskRequest,
+    ListTasksRequest,
+    Role,
+    SendMessageRequest,
+    SubscribeToTaskRequest,
+    TaskState,
+)
+from a2a.utils.errors import (
+    InvalidParamsError,
+    TaskNotCancelableError,
+    TaskNotFoundError,
+    UnsupportedOperationError,
+)
 
 import support
 
@@ -98,6 +113,103 @@ class A2aAgent(unittest.TestCase):
         self.assertIn("not found", str(run(action)).lower())
 
 
+def reply(text, task):
+    """A user message continuing `task`."""
+    return SendMessageRequest(message=new_text_message(
+        text, task_id=task.id, context_id=task.context_id, role=Role.ROLE_USER))
+
+
+class A2aAgentTasks(unittest.TestCase):
+    def test_a_task_waiting_for_input_is_continued_by_a_message_naming_it(self):
+        async def action(client, _):
+            asked = (await collect(client, "?"))[0].task
+            answered = [e async for e in client.send_message(reply("twice", asked))][0].task
+            with self.assertRaises(UnsupportedOperationError) as finished:
+                await collect_reply(client, reply("again", answered))
+            return asked, answered, finished.exception
+
+        asked, answered, finished = run(action, streaming=False)
+        self.assertEqual(asked.status.state, TaskState.TASK_STATE_INPUT_REQUIRED)
+        self.assertEqual(asked.status.message.parts[0].text, "What should I echo?")
+        self.assertEqual(answered.id, asked.id)
+        self.assertEqual(answered.context_id, asked.context_id)
+        self.assertEqual(answered.status.state, TaskState.TASK_STATE_COMPLETED)
+        # The history: the question's message, the agent's question, the answer.
+        self.assertEqual(get_artifact_text(answered.artifacts[0]), "echo: twice (3 messages)")
+        self.assertEqual([m.parts[0].text for m in answered.history][-1], "twice")
+        self.assertIn("terminal state", str(finished))
+
+    def test_a_continued_task_streams_its_second_turn(self):
+        async def action(client, _):
+            asked = [e async for e in client.send_message(request("?"))]
+            task = asked[0].task
+            second = [e async for e in client.send_message(reply("streamed", task))]
+            return asked, second
+
+        asked, second = run(action)
+        self.assertEqual(asked[-1].status_update.status.state, TaskState.TASK_STATE_INPUT_REQUIRED)
+        kinds = [event.WhichOneof("payload") for event in second]
+        self.assertEqual(kinds, ["task", "status_update", "artifact_update", "status_update"])
+        self.assertEqual(second[0].task.status.state, TaskState.TASK_STATE_WORKING)
+        self.assertEqual(get_artifact_text(second[2].artifact_update.artifact),
+                         "echo: streamed (3 messages)")
+        self.assertEqual(second[3].status_update.status.state, TaskState.TASK_STATE_COMPLETED)
+
+    def test_list_tasks_filters_and_pages(self):
+        context = str(uuid.uuid4())
+
+        async def action(client, _):
+            sent = []
+            for text in ["one", "two", "?"]:
+                message = new_text_message(text, context_id=context, role=Role.ROLE_USER)
+                events = [e async for e in client.send_message(SendMessageRequest(message=message))]
+                sent.append(events[0].task.id)
+                await asyncio.sleep(0.01)  # distinct status timestamps (milliseconds)
+            first = await client.list_tasks(ListTasksRequest(context_id=context, page_size=2))
+            rest = await client.list_tasks(ListTasksRequest(
+                context_id=context, page_size=2, page_token=first.next_page_token))
+            waiting = await client.list_tasks(ListTasksRequest(
+                context_id=context, status=TaskState.TASK_STATE_INPUT_REQUIRED))
+            full = await client.list_tasks(ListTasksRequest(
+                context_id=context, include_artifacts=True, history_length=1))
+            with self.assertRaises(InvalidParamsError):
+                await client.list_tasks(ListTasksRequest(page_size=101))
+            return sent, first, rest, waiting, full
+
+        sent, first, rest, waiting, full = run(action, streaming=False)
+        newest_first = list(reversed(sent))
+        self.assertEqual([t.id for t in first.tasks], newest_first[:2])
+        self.assertEqual((first.total_size, first.page_size), (3, 2))
+        self.assertTrue(first.next_page_token)
+        self.assertEqual([t.id for t in rest.tasks], newest_first[2:])
+        self.assertFalse(rest.next_page_token)
+        self.assertEqual([t.id for t in waiting.tasks], [sent[2]])
+        self.assertEqual(len(first.tasks[1].artifacts), 0)
+        self.assertEqual(get_artifact_text(full.tasks[1].artifacts[0]), "echo: two")
+        self.assertEqual(len(full.tasks[1].history), 1)
+
+    def test_subscribe_to_task(self):
+        async def action(client, _):
+            asked = (await collect(client, "?"))[0].task
+            waiting = [e async for e in client.subscribe(SubscribeToTaskRequest(id=asked.id))]
+            done = (await collect(client, "done"))[0].task
+            with self.assertRaises(UnsupportedOperationError):
+                [e async for e in client.subscribe(SubscribeToTaskRequest(id=done.id))]
+            with self.assertRaises(TaskNotFoundError):
+                [e async for e in client.subscribe(SubscribeToTaskRequest(id=str(uuid.uuid4())))]
+            return asked, waiting
+
+        asked, waiting = run(action)  # the SDK subscribes with a streaming client only
+        # A task waiting for input: the task alone, as it stands.
+        self.assertEqual([e.WhichOneof("payload") for e in waiting], ["task"])
+        self.assertEqual(waiting[0].task.id, asked.id)
+        self.assertEqual(waiting[0].task.status.state, TaskState.TASK_STATE_INPUT_REQUIRED)
+
+
+async def collect_reply(client, message_request):
+    return [event async for event in client.send_message(message_request)]
+
+
 def run_v03(action):
     """Runs `action(transport)` with the SDK's v0.3 JSON-RPC client transport."""
 
@@ -138,6 +250,19 @@ class A2aAgentV03(unittest.TestCase):
         sent, got = run_v03(action)
         self.assertEqual(got.id, sent.task.id)
         self.assertEqual(got.status.state, TaskState.TASK_STATE_COMPLETED)
+
+    def test_a_two_turn_task_and_tasks_resubscribe(self):
+        async def action(transport):
+            asked = await transport.send_message(request("?"))
+            waiting = [e async for e in transport.subscribe(SubscribeToTaskRequest(id=asked.task.id))]
+            answered = await transport.send_message(reply("old turn", asked.task))
+            return asked, waiting, answered
+
+        asked, waiting, answered = run_v03(action)
+        self.assertEqual(asked.task.status.state, TaskState.TASK_STATE_INPUT_REQUIRED)
+        self.assertEqual(waiting[0].task.status.state, TaskState.TASK_STATE_INPUT_REQUIRED)
+        self.assertEqual(answered.task.id, asked.task.id)
+        self.assertEqual(get_artifact_text(answered.task.artifacts[0]), "echo: old turn (3 messages)")
 
 
 if __name__ == "__main__":

@@ -9,21 +9,37 @@
 //!   "parts":[{"text":"hi"}]}}}'
 //! ```
 //!
+//! A message whose text is `?` makes a two-turn task: the agent asks what to echo
+//! (`TASK_STATE_INPUT_REQUIRED`), and the next message naming the task's `taskId` is
+//! echoed, with how many messages the task's history held.
+//!
 //! `A2A_PORT` moves it; `PORT` is not read (the runtime reaches A2A servers on 9000).
 
-use agentcore_server::a2a::{AgentCard, AgentSkill, Artifact, Event, Message, TaskState};
+use agentcore_server::a2a::{
+    AgentCard, AgentSkill, Artifact, Event, Message, TaskState, continued_task,
+};
 use agentcore_server::{App, BoxError, RequestContext};
 use futures_util::stream::{self, Stream};
 
-fn echo(message: Message, _ctx: RequestContext) -> impl Stream<Item = Result<Event, BoxError>> {
-    let reply = format!("echo: {}", message.text());
-    stream::iter([
-        Ok(Event::Status {
-            state: TaskState::Working,
-            message: Some(Message::agent_text("echoing")),
-        }),
-        Ok(Event::Artifact(Artifact::text("echo", reply))),
-    ])
+fn echo(message: Message, ctx: RequestContext) -> impl Stream<Item = Result<Event, BoxError>> {
+    let text = message.text();
+    let working = Ok(Event::Status {
+        state: TaskState::Working,
+        message: Some(Message::agent_text("echoing")),
+    });
+    let last = match continued_task(&ctx) {
+        // The second turn: the answer to the question.
+        Some(task) => {
+            let reply = format!("echo: {text} ({} messages)", task.history.len());
+            Event::Artifact(Artifact::text("echo", reply))
+        }
+        None if text == "?" => Event::Status {
+            state: TaskState::InputRequired,
+            message: Some(Message::agent_text("What should I echo?")),
+        },
+        None => Event::Artifact(Artifact::text("echo", format!("echo: {text}"))),
+    };
+    stream::iter([working, Ok(last)])
 }
 
 #[tokio::main]
