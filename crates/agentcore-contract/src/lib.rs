@@ -11,7 +11,8 @@
 //! - [`forward`]: which request headers reach agent code;
 //! - [`baggage`]: W3C baggage and the gateway routing experiment;
 //! - [`sse`]: the agent's Server-Sent Events encoding and a streaming decoder;
-//! - [`shell`]: interactive shells: shell ids, frames and STATUS messages.
+//! - [`shell`]: interactive shells: shell ids, frames and STATUS messages;
+//! - [`identity`]: AgentCore Identity's data plane: operations, bodies, field rules.
 //!
 //! ```
 //! use agentcore_contract::{RuntimeArn, endpoint};
@@ -31,6 +32,7 @@ pub mod encoding;
 pub mod endpoint;
 pub mod forward;
 pub mod headers;
+pub mod identity;
 pub mod ping;
 pub mod region;
 pub mod session;

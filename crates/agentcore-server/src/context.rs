@@ -255,6 +255,28 @@ where
     }
 }
 
+/// Identity helpers (`agentcore-client`'s `identity` feature) take a handler's context:
+/// its workload access token and OAuth2 callback URL.
+///
+/// ```
+/// use agentcore_server::RequestContext;
+/// use agentcore_server::contract::identity::WorkloadContext;
+///
+/// let mut ctx = RequestContext::default();
+/// ctx.workload_access_token = Some("wat".into());
+/// assert_eq!(ctx.workload_access_token(), Some("wat"));
+/// assert_eq!(WorkloadContext::oauth2_callback_url(&ctx), None);
+/// ```
+impl agentcore_contract::identity::WorkloadContext for RequestContext {
+    fn workload_access_token(&self) -> Option<&str> {
+        self.workload_access_token.as_deref()
+    }
+
+    fn oauth2_callback_url(&self) -> Option<&str> {
+        self.oauth2_callback_url.as_deref()
+    }
+}
+
 impl fmt::Debug for RequestContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let redacted = |secret: &Option<String>| secret.as_ref().map(|_| "<redacted>");
