@@ -82,7 +82,10 @@ impl RuntimeClient {
     ///
     /// `BEDROCK_AGENTCORE_DP_ENDPOINT`, when set, overrides the data-plane endpoint; as in
     /// the reference it must be an `https` URL on an AWS host
-    /// ([`Error::InvalidEndpointOverride`] otherwise).
+    /// ([`Error::InvalidEndpointOverride`] otherwise). Without it, the AWS SDKs' standard
+    /// endpoint configuration applies, trusted as given: `AWS_ENDPOINT_URL_BEDROCK_AGENTCORE`
+    /// (or the profile's `bedrock_agentcore` service section), else `AWS_ENDPOINT_URL` (or
+    /// the profile's `endpoint_url`), unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is set.
     ///
     /// ```no_run
     /// # async fn example() -> Result<(), agentcore_client::Error> {
@@ -109,9 +112,9 @@ impl RuntimeClient {
         Self::builder().sdk_config(&load_sdk_config().await)
     }
 
-    /// A client from an already loaded [`SdkConfig`]: its region, credentials provider and
-    /// time source, plus the `BEDROCK_AGENTCORE_DP_ENDPOINT` override as in
-    /// [`from_env`](Self::from_env).
+    /// A client from an already loaded [`SdkConfig`]: its region, credentials provider,
+    /// time source and configured endpoint, plus the `BEDROCK_AGENTCORE_DP_ENDPOINT`
+    /// override, as in [`from_env`](Self::from_env).
     ///
     /// ```
     /// use agentcore_client::{Credentials, RuntimeClient};
@@ -130,7 +133,10 @@ impl RuntimeClient {
     /// ```
     pub fn from_sdk_config(config: &SdkConfig) -> Result<Self, Error> {
         let mut client = Self::builder().sdk_config(config).build_inner()?;
-        client.endpoint = Endpoint::from_env()?;
+        client.endpoint = match Endpoint::from_env()? {
+            Some(endpoint) => Some(endpoint),
+            None => Endpoint::configured(config)?,
+        };
         Ok(Self {
             inner: Arc::new(client),
         })
@@ -156,6 +162,18 @@ impl RuntimeClient {
             .endpoint
             .as_ref()
             .unwrap_or_else(|| session.region_endpoint())
+    }
+
+    /// Where an Identity call goes and the region it is signed for: the client's region
+    /// (no ARN names one) and the override, else that region's data plane.
+    #[cfg(feature = "identity")]
+    pub(crate) fn identity_target(&self) -> Result<(Endpoint, &Region), Error> {
+        let region = self.inner.region.as_ref().ok_or(Error::NoRegion)?;
+        let endpoint = match &self.inner.endpoint {
+            Some(endpoint) => endpoint.clone(),
+            None => Endpoint::for_region(region),
+        };
+        Ok((endpoint, region))
     }
 
     /// The region to sign for: always the ARN's.

@@ -4,9 +4,13 @@ use agentcore_contract::endpoint::{
     DATA_PLANE_ENDPOINT_ENV, RuntimeOperation, check_data_plane_override, data_plane,
 };
 use agentcore_contract::{Region, RuntimeArn};
+use aws_types::service_config::ServiceConfigKey;
 use http::Uri;
 
 use crate::error::Error;
+
+/// The service id of the AWS SDKs' configuration (`AWS_ENDPOINT_URL_BEDROCK_AGENTCORE`).
+const SERVICE_ID: &str = "Bedrock AgentCore";
 
 /// A parsed endpoint: TLS or not, and the authority with any default port removed (so it
 /// is exactly the `Host` header that SigV4 signs).
@@ -70,6 +74,27 @@ impl Endpoint {
             Ok(url) if !url.is_empty() => Self::checked_override(&url).map(Some),
             _ => Ok(None),
         }
+    }
+
+    /// The endpoint the AWS SDKs' configuration names for this service:
+    /// `AWS_ENDPOINT_URL_BEDROCK_AGENTCORE` (or a `services` section's
+    /// `bedrock_agentcore` `endpoint_url` in the profile), else `AWS_ENDPOINT_URL` (or the
+    /// profile's `endpoint_url`); none when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is set.
+    /// Trusted as given, as the SDKs trust it.
+    pub(crate) fn configured(config: &aws_config::SdkConfig) -> Result<Option<Self>, Error> {
+        let key = ServiceConfigKey::builder()
+            .service_id(SERVICE_ID)
+            .env("AWS_ENDPOINT_URL")
+            .profile("endpoint_url")
+            .build()
+            .map_err(|e| Error::InvalidOption(e.to_string()))?;
+        let url = config
+            .service_config()
+            .and_then(|loader| loader.load_config(key))
+            .or_else(|| config.endpoint_url().map(str::to_owned));
+        url.filter(|url| !url.is_empty())
+            .map(|url| Self::parse(&url))
+            .transpose()
     }
 
     /// An override value, accepted as the reference accepts it: `https` on an AWS host.

@@ -169,6 +169,37 @@ pub enum Error {
     /// what MCP says (feature `mcp`).
     #[error("MCP session error: {0}")]
     Mcp(String),
+    /// An Identity call needs the client's region (no runtime ARN names one): set
+    /// [`RuntimeClientBuilder::region`](crate::RuntimeClientBuilder::region) or `AWS_REGION`.
+    #[error("AgentCore Identity calls need a region: set one on the client or AWS_REGION")]
+    NoRegion,
+    /// An Identity request field that breaks the service model's rules, refused before
+    /// it is sent.
+    #[error(transparent)]
+    InvalidField(#[from] agentcore_contract::identity::FieldError),
+    /// No workload access token: the request context has none and no local workload is
+    /// configured (feature `identity`).
+    #[error(
+        "no workload access token: on AgentCore Runtime, the runtime sends one with each invocation \
+         (with SigV4, only when the caller sends X-Amzn-Bedrock-AgentCore-Runtime-User-Id); \
+         for local runs, set AGENTCORE_WORKLOAD_NAME (and AGENTCORE_LOCAL_USER_ID)"
+    )]
+    NoWorkloadAccessToken,
+    /// A `USER_FEDERATION` flow that needs the user's consent was sent without a way to
+    /// hand the authorization URL over (feature `identity`).
+    #[error("the user must consent first: set on_authorization_url, or use start() and wait()")]
+    ConsentRequired,
+    /// The user did not consent in time: polling gave up (feature `identity`).
+    #[error("the user did not complete the authorization within {0:?}")]
+    ConsentTimeout(Duration),
+    /// The service reports the authorization session as failed (feature `identity`).
+    #[error("the authorization session failed")]
+    AuthorizationFailed,
+    /// STS refused an AWS-signed JWT (`GetWebIdentityToken`): outbound web identity
+    /// federation not enabled for the account, no permission, bad parameters (feature
+    /// `identity`).
+    #[error("STS GetWebIdentityToken failed: {0}")]
+    WebIdentityToken(String),
 }
 
 impl Error {

@@ -78,6 +78,8 @@ mod endpoint;
 mod error;
 mod handshake;
 mod head;
+#[cfg(feature = "identity")]
+pub mod identity;
 mod invoke;
 #[cfg(feature = "mcp")]
 mod mcp;
