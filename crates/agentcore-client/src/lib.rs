@@ -135,3 +135,8 @@ pub use ws::{Auth, WebSocket};
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/CALLING_AGENTS.md")]
 struct Guide;
+
+/// The Identity guide's examples, compiled as doctests.
+#[cfg(all(doctest, feature = "identity"))]
+#[doc = include_str!("../../../docs/IDENTITY.md")]
+struct IdentityGuide;

@@ -4,14 +4,13 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use agentcore_contract::identity::{Oauth2Flow, WorkloadContext};
+use agentcore_contract::identity::WorkloadContext;
 use aws_config::SdkConfig;
 use tokio::sync::OnceCell;
 
-use super::Secret;
 use super::cache::{CacheKey, CachePolicy, TokenCache, digest};
-use super::consent::{Oauth2TokenBuilder, PollPolicy};
-use super::iam::IamJwtBuilder;
+use super::poll::PollPolicy;
+use super::secret::Secret;
 use crate::client::{RuntimeClient, load_sdk_config};
 use crate::error::Error;
 
@@ -198,50 +197,6 @@ impl Identity {
             Ok(value)
         })
         .await
-    }
-
-    /// An OAuth2 access token of `provider` by `flow` (`GetResourceOauth2Token`): scopes,
-    /// resources, audiences and the rest are the builder's methods; `.send().await`
-    /// gives the token, cached.
-    ///
-    /// ```no_run
-    /// # async fn handler(ctx: &impl agentcore_client::contract::identity::WorkloadContext) -> Result<(), agentcore_client::Error> {
-    /// use agentcore_client::contract::identity::Oauth2Flow;
-    ///
-    /// let identity = agentcore_client::identity::Identity::shared().await?;
-    /// let token = identity
-    ///     .oauth2_token(ctx, "google", Oauth2Flow::UserFederation)
-    ///     .scopes(["https://www.googleapis.com/auth/calendar.readonly"])
-    ///     .on_authorization_url(|url| println!("please visit {url}"))
-    ///     .send()
-    ///     .await?;
-    /// # drop(token); Ok(()) }
-    /// ```
-    pub fn oauth2_token(
-        &self,
-        ctx: &impl WorkloadContext,
-        provider: impl Into<String>,
-        flow: Oauth2Flow,
-    ) -> Oauth2TokenBuilder {
-        Oauth2TokenBuilder::new(Some(self.clone()), ctx, provider.into(), flow)
-    }
-
-    /// An AWS-signed JWT for `audiences` (STS `GetWebIdentityToken`), for services that
-    /// trust the account's OIDC issuer; algorithm, duration and tags are the builder's
-    /// methods.
-    ///
-    /// ```no_run
-    /// # async fn example() -> Result<(), agentcore_client::Error> {
-    /// let identity = agentcore_client::identity::Identity::shared().await?;
-    /// let jwt = identity.iam_jwt(["https://api.example.com"]).send().await?;
-    /// # drop(jwt); Ok(()) }
-    /// ```
-    pub fn iam_jwt<I, S>(&self, audiences: I) -> IamJwtBuilder
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        IamJwtBuilder::new(Some(self.clone()), audiences)
     }
 
     /// Runs `call` with the workload access token for `given`; if that token was the

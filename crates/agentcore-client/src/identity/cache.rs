@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
-use super::Secret;
+use super::secret::Secret;
 
 /// How [`Identity`](super::Identity) caches what it fetched (OAuth2 tokens, API keys,
 /// AWS-signed JWTs, the local workload access token).

@@ -1,75 +1,44 @@
 //! OAuth2 tokens for an agent: [`Oauth2TokenBuilder`], and for `USER_FEDERATION` the
 //! user's consent ([`PendingConsent`]) polled for within a [`PollPolicy`].
 
-use std::fmt;
-use std::time::Duration;
-
 use agentcore_contract::identity::{
     GetResourceOauth2TokenRequest, GetResourceOauth2TokenResponse, Oauth2Flow, SessionStatus,
     WorkloadContext,
 };
+use std::fmt;
 use tokio::time::Instant;
 
+use super::agent::Identity;
 use super::cache::{CacheKey, digest, jwt_expiry};
-use super::{Identity, Secret};
+use super::poll::PollPolicy;
+use super::secret::Secret;
 use crate::error::Error;
 
-/// How long to wait between polls for a consented token: 5 seconds, as the reference.
-///
-/// ```
-/// # use std::time::Duration;
-/// assert_eq!(agentcore_client::identity::DEFAULT_POLL_INTERVAL, Duration::from_secs(5));
-/// ```
-pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
-/// How long to wait for the user's consent in all: 600 seconds, as the reference.
-///
-/// ```
-/// # use std::time::Duration;
-/// assert_eq!(agentcore_client::identity::DEFAULT_POLL_TIMEOUT, Duration::from_secs(600));
-/// ```
-pub const DEFAULT_POLL_TIMEOUT: Duration = Duration::from_secs(600);
-
-/// How a `USER_FEDERATION` flow waits for the user: a poll every `interval`, giving up
-/// with [`Error::ConsentTimeout`] once `timeout` has passed. Dropping the future that
-/// waits stops the polling at once.
-///
-/// ```
-/// use std::time::Duration;
-///
-/// use agentcore_client::identity::PollPolicy;
-///
-/// let policy = PollPolicy::default().interval(Duration::from_secs(1)).timeout(Duration::from_secs(60));
-/// assert_eq!((policy.interval, policy.timeout), (Duration::from_secs(1), Duration::from_secs(60)));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct PollPolicy {
-    /// The wait before each poll ([`DEFAULT_POLL_INTERVAL`]).
-    pub interval: Duration,
-    /// The longest wait in all ([`DEFAULT_POLL_TIMEOUT`]).
-    pub timeout: Duration,
-}
-
-impl Default for PollPolicy {
-    fn default() -> Self {
-        Self {
-            interval: DEFAULT_POLL_INTERVAL,
-            timeout: DEFAULT_POLL_TIMEOUT,
-        }
-    }
-}
-
-impl PollPolicy {
-    /// Sets the wait before each poll.
-    pub fn interval(mut self, interval: Duration) -> Self {
-        self.interval = interval;
-        self
-    }
-
-    /// Sets the longest wait in all.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
+impl Identity {
+    /// An OAuth2 access token of `provider` by `flow` (`GetResourceOauth2Token`): scopes,
+    /// resources, audiences and the rest are the builder's methods; `.send().await`
+    /// gives the token, cached.
+    ///
+    /// ```no_run
+    /// # async fn handler(ctx: &impl agentcore_client::contract::identity::WorkloadContext) -> Result<(), agentcore_client::Error> {
+    /// use agentcore_client::contract::identity::Oauth2Flow;
+    ///
+    /// let identity = agentcore_client::identity::Identity::shared().await?;
+    /// let token = identity
+    ///     .oauth2_token(ctx, "google", Oauth2Flow::UserFederation)
+    ///     .scopes(["https://www.googleapis.com/auth/calendar.readonly"])
+    ///     .on_authorization_url(|url| println!("please visit {url}"))
+    ///     .send()
+    ///     .await?;
+    /// # drop(token); Ok(()) }
+    /// ```
+    pub fn oauth2_token(
+        &self,
+        ctx: &impl WorkloadContext,
+        provider: impl Into<String>,
+        flow: Oauth2Flow,
+    ) -> Oauth2TokenBuilder {
+        Oauth2TokenBuilder::new(Some(self.clone()), ctx, provider.into(), flow)
     }
 }
 

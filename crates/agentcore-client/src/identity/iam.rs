@@ -6,8 +6,9 @@ use std::time::{Duration, SystemTime};
 
 use aws_sdk_sts::types::Tag;
 
+use super::agent::Identity;
 use super::cache::CacheKey;
-use super::{Identity, Secret};
+use super::secret::Secret;
 use crate::error::Error;
 
 /// The JWT's signing algorithm (`SigningAlgorithm`).
@@ -50,6 +51,26 @@ pub const IAM_JWT_DURATIONS: std::ops::RangeInclusive<Duration> =
     Duration::from_secs(60)..=Duration::from_secs(3600);
 /// The default lifetime of an AWS-signed JWT.
 pub const DEFAULT_IAM_JWT_DURATION: Duration = Duration::from_secs(300);
+
+impl Identity {
+    /// An AWS-signed JWT for `audiences` (STS `GetWebIdentityToken`), for services that
+    /// trust the account's OIDC issuer; algorithm, duration and tags are the builder's
+    /// methods.
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), agentcore_client::Error> {
+    /// let identity = agentcore_client::identity::Identity::shared().await?;
+    /// let jwt = identity.iam_jwt(["https://api.example.com"]).send().await?;
+    /// # drop(jwt); Ok(()) }
+    /// ```
+    pub fn iam_jwt<I, S>(&self, audiences: I) -> IamJwtBuilder
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        IamJwtBuilder::new(Some(self.clone()), audiences)
+    }
+}
 
 /// An AWS-signed JWT being asked for ([`Identity::iam_jwt`] or
 /// [`iam_jwt`](super::iam_jwt)); `.send().await` gives it, cached until shortly before

@@ -42,17 +42,16 @@ mod call;
 mod consent;
 mod iam;
 mod operations;
+mod poll;
 mod secret;
 
 pub use agent::{Identity, IdentityBuilder, LOCAL_USER_ID_ENV, WORKLOAD_NAME_ENV};
 pub use cache::CachePolicy;
 pub use call::MAX_IDENTITY_RESPONSE_BYTES;
-pub use consent::{
-    DEFAULT_POLL_INTERVAL, DEFAULT_POLL_TIMEOUT, Oauth2Outcome, Oauth2TokenBuilder, PendingConsent,
-    PollPolicy,
-};
+pub use consent::{Oauth2Outcome, Oauth2TokenBuilder, PendingConsent};
 pub use iam::{DEFAULT_IAM_JWT_DURATION, IAM_JWT_DURATIONS, IamJwtBuilder, SigningAlgorithm};
 pub use operations::{IdentityCall, IdentityRequest};
+pub use poll::{DEFAULT_POLL_INTERVAL, DEFAULT_POLL_TIMEOUT, PollPolicy};
 pub use secret::Secret;
 
 pub use agentcore_contract::identity::{Oauth2Flow, UserIdentifier, WorkloadContext};
