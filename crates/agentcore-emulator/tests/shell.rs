@@ -17,10 +17,8 @@ use agentcore_testkit::{
     TEMP_SECRET_KEY, World,
 };
 use aws_sigv4::http_request::{
-    PayloadChecksumKind, PercentEncodingMode, SessionTokenMode, SignableBody, SignableRequest,
-    SignatureLocation, SigningInstructions, SigningSettings, UriPathNormalizationMode, sign,
+    SignableBody, SignableRequest, SignatureLocation, SigningInstructions,
 };
-use aws_sigv4::sign::v4;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
@@ -29,6 +27,8 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{Request, Response};
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+mod support;
 
 /// The longest any one expected event may take.
 const WAIT: Duration = Duration::from_secs(15);
@@ -770,33 +770,6 @@ fn sign_get(
     credentials: (&str, &str, Option<&str>),
     time: SystemTime,
 ) -> SigningInstructions {
-    let (access, secret, token) = credentials;
-    let identity = aws_credential_types::Credentials::new(
-        access,
-        secret,
-        token.map(str::to_owned),
-        None,
-        "shell-test",
-    )
-    .into();
-    let mut settings = SigningSettings::default();
-    settings.percent_encoding_mode = PercentEncodingMode::Double;
-    settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
-    settings.payload_checksum_kind = PayloadChecksumKind::NoHeader;
-    settings.session_token_mode = SessionTokenMode::Include;
-    settings.signature_location = placement;
-    if placement == SignatureLocation::QueryParams {
-        settings.expires_in = Some(Duration::from_secs(60));
-    }
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(REGION)
-        .name("bedrock-agentcore")
-        .time(time)
-        .settings(settings)
-        .build()
-        .unwrap()
-        .into();
     let request = SignableRequest::new(
         "GET",
         url,
@@ -804,7 +777,7 @@ fn sign_get(
         SignableBody::Bytes(&[]),
     )
     .unwrap();
-    sign(request, &params).unwrap().into_parts().0
+    support::sign(request, placement, credentials, REGION, time)
 }
 
 /// A handshake with SigV4 headers: host;x-amz-date;x-amzn-bedrock-agentcore-runtime-session-id.
