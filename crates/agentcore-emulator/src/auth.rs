@@ -19,6 +19,79 @@ use crate::error::ServiceError;
 use crate::jwt::verify_hs256;
 use crate::sigv4::{HeadCheck, SignedRequest, Verifier, is_signed, payload_hash};
 
+/// Who called, as far as the workload access token injected into an invocation cares:
+/// the user a bearer token names, or a signed (or anonymous) caller, whose user is the
+/// one the `X-Amzn-Bedrock-AgentCore-Runtime-User-Id` header names.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum Caller {
+    /// A bearer token: a JWT's `sub` (none when it has no string `sub`), or a fixed
+    /// token's [derived user](token_user).
+    Bearer(Option<String>),
+    /// SigV4, or an anonymous caller the emulator lets in.
+    Signed,
+}
+
+/// Names no token: a bearer's user is an id, never the token.
+impl std::fmt::Debug for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Bearer(user) => f.debug_tuple("Bearer").field(user).finish(),
+            Self::Signed => f.write_str("Signed"),
+        }
+    }
+}
+
+impl Caller {
+    /// The user of the caller: a bearer token's, or for a signed caller the user-id
+    /// header's (none when absent).
+    ///
+    /// # Errors
+    /// 400 for a user-id header that is not 1 to [`MAX_USER_ID_CHARS`] characters of
+    /// visible ASCII, the model's rule for `runtimeUserId`.
+    pub(crate) fn user<'a>(
+        &'a self,
+        headers: &'a HeaderMap,
+    ) -> Result<Option<&'a str>, ServiceError> {
+        match self {
+            Self::Bearer(user) => Ok(user.as_deref()),
+            Self::Signed => match headers.get(agentcore_contract::headers::USER_ID) {
+                None => Ok(None),
+                Some(value) => {
+                    let id = value.to_str().unwrap_or_default();
+                    let chars = id.chars().count();
+                    if (1..=MAX_USER_ID_CHARS).contains(&chars) {
+                        Ok(Some(id))
+                    } else {
+                        Err(ServiceError::validation(format!(
+                            "the runtime user id must have 1 to {MAX_USER_ID_CHARS} visible ASCII characters"
+                        )))
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// The longest `X-Amzn-Bedrock-AgentCore-Runtime-User-Id` (`runtimeUserId` in the
+/// service model): 1,024 characters.
+pub(crate) const MAX_USER_ID_CHARS: usize = 1024;
+
+/// The user a fixed bearer token stands for: `bearer-` and the first 16 hex digits of the
+/// token's SHA-256, stable across calls and never the token itself.
+pub(crate) fn token_user(token: &str) -> String {
+    let digest = payload_hash(token.as_bytes());
+    format!("bearer-{}", &digest[..16])
+}
+
+/// The `sub` claim of verified JWT claims, when it is a string of at most
+/// [`MAX_USER_ID_CHARS`] characters (a longer one names no user the emulator keeps).
+pub(crate) fn subject(claims: &serde_json::Value) -> Option<String> {
+    claims["sub"]
+        .as_str()
+        .filter(|sub| !sub.is_empty() && sub.chars().count() <= MAX_USER_ID_CHARS)
+        .map(str::to_owned)
+}
+
 /// What the head of a request earned it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Admission {
@@ -94,39 +167,47 @@ pub(crate) fn offered_subprotocols(headers: &HeaderMap) -> Result<Subprotocols, 
 
 /// Checks the request's credentials from its head, as the service does: a bearer token
 /// (`Authorization`, else `subprotocol_bearer`, the one a handshake offered as a
-/// subprotocol), else a SigV4 signature (header or query), else anonymous if allowed.
+/// subprotocol), else a SigV4 signature (header or query), else anonymous if allowed;
+/// and who the caller is.
 pub(crate) fn check_head(
     config: &Config,
     region: &str,
     request: &SignedRequest<'_>,
     now: SystemTime,
     subprotocol_bearer: Option<&str>,
-) -> Result<Admission, ServiceError> {
+) -> Result<(Admission, Caller), ServiceError> {
     if let Some(token) = bearer(request.headers).or(subprotocol_bearer) {
         if token.is_empty() {
             return Err(ServiceError::unauthorized("empty bearer token"));
         }
         if config.bearer_tokens.iter().any(|t| t == token) {
-            return Ok(Admission::Admitted);
+            let caller = Caller::Bearer(Some(token_user(token)));
+            return Ok((Admission::Admitted, caller));
         }
         return match &config.jwt_secret {
-            Some(secret) => verify_hs256(token, secret, now).map(|()| Admission::Admitted),
+            Some(secret) => match verify_hs256(token, secret, now) {
+                Ok(claims) => Ok((Admission::Admitted, Caller::Bearer(subject(&claims)))),
+                Err(why) => Err(ServiceError::access_denied(format!(
+                    "invalid bearer token: {why}"
+                ))),
+            },
             None => Err(ServiceError::access_denied("invalid bearer token")),
         };
     }
     if is_signed(request) {
-        return match verifier(config, region, now).check_head(request)? {
+        let admission = match verifier(config, region, now).check_head(request)? {
             HeadCheck::Verified {
                 declared_payload: Some(hash),
-            } => Ok(Admission::IfBodyHashes(hash)),
+            } => Admission::IfBodyHashes(hash),
             HeadCheck::Verified {
                 declared_payload: None,
-            } => Ok(Admission::Admitted),
-            HeadCheck::NeedsBody => Ok(Admission::AfterBody),
+            } => Admission::Admitted,
+            HeadCheck::NeedsBody => Admission::AfterBody,
         };
+        return Ok((admission, Caller::Signed));
     }
     if config.allow_anonymous {
-        return Ok(Admission::Admitted);
+        return Ok((Admission::Admitted, Caller::Signed));
     }
     Err(ServiceError::unauthorized("Missing Authentication Token"))
 }

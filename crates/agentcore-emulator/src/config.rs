@@ -65,6 +65,45 @@ pub const DEFAULT_MAX_SHELLS_PER_SESSION: usize = 10;
 /// ```
 pub const DEFAULT_SHELL_REPLAY_BYTES: usize = agentcore_contract::shell::REPLAY_BYTES;
 
+/// How many Identity calls (`/identities/...`) the emulator serves per second, by
+/// default: a token bucket that holds as many calls as it refills per second (the burst);
+/// past it a call gets `429 ThrottlingException`, as the service throttles.
+///
+/// ```
+/// assert_eq!(agentcore_emulator::DEFAULT_IDENTITY_RATE_LIMIT, 100);
+/// ```
+pub const DEFAULT_IDENTITY_RATE_LIMIT: u32 = 100;
+/// How long a workload access token the emulator mints is valid, by default.
+///
+/// ```
+/// # use std::time::Duration;
+/// assert_eq!(agentcore_emulator::DEFAULT_WAT_LIFETIME, Duration::from_secs(15 * 60));
+/// ```
+pub const DEFAULT_WAT_LIFETIME: Duration = Duration::from_secs(900);
+/// How long a `USER_FEDERATION` session (its authorization URL and session URI) lives,
+/// consented or not, by default.
+///
+/// ```
+/// # use std::time::Duration;
+/// assert_eq!(agentcore_emulator::DEFAULT_FEDERATION_SESSION_LIFETIME, Duration::from_secs(10 * 60));
+/// ```
+pub const DEFAULT_FEDERATION_SESSION_LIFETIME: Duration = Duration::from_secs(600);
+/// How many `USER_FEDERATION` sessions the emulator keeps at once, by default; a new one
+/// past it drops the oldest (whose URL and session URI are then unknown).
+///
+/// ```
+/// assert_eq!(agentcore_emulator::DEFAULT_MAX_FEDERATION_SESSIONS, 1000);
+/// ```
+pub const DEFAULT_MAX_FEDERATION_SESSIONS: usize = 1000;
+/// The largest body of an Identity call: 256 KiB, room for the model's largest tokens
+/// (131,072 characters) with the other members; a larger one is a `400
+/// ValidationException` before it is parsed.
+///
+/// ```
+/// assert_eq!(agentcore_emulator::MAX_IDENTITY_BODY_BYTES, 262_144);
+/// ```
+pub const MAX_IDENTITY_BODY_BYTES: usize = 256 * 1024;
+
 /// One runtime: its ARN, the local agent behind it, what the agent serves, and its
 /// endpoints (qualifiers).
 ///
@@ -165,6 +204,64 @@ pub struct Config {
     pub(crate) shell_command: Option<(String, Vec<String>)>,
     pub(crate) max_shells_per_session: usize,
     pub(crate) shell_replay_bytes: usize,
+    pub(crate) identity: IdentityConfig,
+}
+
+/// What the Identity data plane serves: workloads, which runtime is which workload, the
+/// credential providers of the token vault, and its limits.
+#[derive(Clone)]
+pub(crate) struct IdentityConfig {
+    /// Workload identity names, as given (checked at start).
+    pub(crate) workloads: Vec<String>,
+    /// `(runtime ARN, workload name)`, as given (checked at start).
+    pub(crate) runtime_workloads: Vec<(String, String)>,
+    /// `(provider name, API key)`.
+    pub(crate) api_key_providers: Vec<(String, String)>,
+    /// `(provider name, access token)`.
+    pub(crate) oauth2_providers: Vec<(String, String)>,
+    /// Identity calls per second (and the burst); at least 1.
+    pub(crate) rate_limit: u32,
+    pub(crate) wat_lifetime: Duration,
+    pub(crate) session_lifetime: Duration,
+    /// At least 1.
+    pub(crate) max_sessions: usize,
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        Self {
+            workloads: Vec::new(),
+            runtime_workloads: Vec::new(),
+            api_key_providers: Vec::new(),
+            oauth2_providers: Vec::new(),
+            rate_limit: DEFAULT_IDENTITY_RATE_LIMIT,
+            wat_lifetime: DEFAULT_WAT_LIFETIME,
+            session_lifetime: DEFAULT_FEDERATION_SESSION_LIFETIME,
+            max_sessions: DEFAULT_MAX_FEDERATION_SESSIONS,
+        }
+    }
+}
+
+/// Shows the providers' names, their keys and tokens as `<redacted>`.
+impl std::fmt::Debug for IdentityConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |providers: &[(String, String)]| -> Vec<(String, &str)> {
+            providers
+                .iter()
+                .map(|(name, _)| (name.clone(), "<redacted>"))
+                .collect()
+        };
+        f.debug_struct("IdentityConfig")
+            .field("workloads", &self.workloads)
+            .field("runtime_workloads", &self.runtime_workloads)
+            .field("api_key_providers", &redacted(&self.api_key_providers))
+            .field("oauth2_providers", &redacted(&self.oauth2_providers))
+            .field("rate_limit", &self.rate_limit)
+            .field("wat_lifetime", &self.wat_lifetime)
+            .field("session_lifetime", &self.session_lifetime)
+            .field("max_sessions", &self.max_sessions)
+            .finish()
+    }
 }
 
 /// Shows the settings; secrets (tokens, the JWT secret, secret keys) as `<redacted>`.
@@ -192,6 +289,7 @@ impl std::fmt::Debug for Config {
             .field("shell_command", &self.shell_command)
             .field("max_shells_per_session", &self.max_shells_per_session)
             .field("shell_replay_bytes", &self.shell_replay_bytes)
+            .field("identity", &self.identity)
             .finish()
     }
 }
@@ -217,6 +315,7 @@ impl Default for Config {
             shell_command: None,
             max_shells_per_session: DEFAULT_MAX_SHELLS_PER_SESSION,
             shell_replay_bytes: DEFAULT_SHELL_REPLAY_BYTES,
+            identity: IdentityConfig::default(),
         }
     }
 }
@@ -596,6 +695,138 @@ impl EmulatorBuilder {
     /// ```
     pub fn shell_replay_bytes(mut self, limit: usize) -> Self {
         self.config.shell_replay_bytes = limit;
+        self
+    }
+
+    /// A workload identity the Identity data plane serves (repeatable): workload access
+    /// tokens are minted for it, and a runtime that is this workload gets one on each
+    /// invocation. The name (3 to 255 of `A-Z a-z 0-9 _ . -`) is checked at start.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().workload("my-agent").build();
+    /// assert!(format!("{emulator:?}").contains(r#"workloads: ["my-agent"]"#));
+    /// ```
+    pub fn workload(mut self, name: impl Into<String>) -> Self {
+        self.config.identity.workloads.push(name.into());
+        self
+    }
+
+    /// Says which [workload](Self::workload) the runtime `arn` is (repeatable). Without
+    /// it, a runtime is the workload when exactly one is configured, and no workload
+    /// (its invocations carry no workload access token) when there are several. An ARN
+    /// that is no runtime's, or a name that is no workload's, fails the start.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let arn = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo";
+    /// let emulator = Emulator::builder()
+    ///     .runtime(arn, "http://127.0.0.1:8080")
+    ///     .unwrap()
+    ///     .workload("one")
+    ///     .workload("two")
+    ///     .runtime_workload(arn, "two")
+    ///     .build();
+    /// assert!(format!("{emulator:?}").contains("runtime/demo\", \"two\")"));
+    /// ```
+    pub fn runtime_workload(mut self, arn: impl Into<String>, workload: impl Into<String>) -> Self {
+        self.config
+            .identity
+            .runtime_workloads
+            .push((arn.into(), workload.into()));
+        self
+    }
+
+    /// An API key credential provider of the token vault (repeatable):
+    /// `GetResourceApiKey` for `name` answers `key`. The name (1 to 128 of `A-Z a-z 0-9 -
+    /// _`) is checked at start; the key never shows in a `Debug` or a log.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().api_key_provider("openai", "sk-local").build();
+    /// let debug = format!("{emulator:?}");
+    /// assert!(debug.contains(r#"("openai", "<redacted>")"#) && !debug.contains("sk-local"));
+    /// ```
+    pub fn api_key_provider(mut self, name: impl Into<String>, key: impl Into<String>) -> Self {
+        self.config
+            .identity
+            .api_key_providers
+            .push((name.into(), key.into()));
+        self
+    }
+
+    /// An OAuth2 credential provider of the token vault (repeatable):
+    /// `GetResourceOauth2Token` for `name` answers `token` (for `M2M` at once; for
+    /// `USER_FEDERATION` once the user consented). The name is checked at start; the
+    /// token never shows in a `Debug` or a log.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().oauth2_provider("github", "gho_local").build();
+    /// let debug = format!("{emulator:?}");
+    /// assert!(debug.contains(r#"("github", "<redacted>")"#) && !debug.contains("gho_local"));
+    /// ```
+    pub fn oauth2_provider(mut self, name: impl Into<String>, token: impl Into<String>) -> Self {
+        self.config
+            .identity
+            .oauth2_providers
+            .push((name.into(), token.into()));
+        self
+    }
+
+    /// How many Identity calls are served per second, with a burst of as many (default
+    /// [`DEFAULT_IDENTITY_RATE_LIMIT`]; at least 1); past it `429 ThrottlingException`.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().identity_rate_limit(5).build();
+    /// assert!(format!("{emulator:?}").contains("rate_limit: 5"));
+    /// ```
+    pub fn identity_rate_limit(mut self, per_second: u32) -> Self {
+        self.config.identity.rate_limit = per_second.max(1);
+        self
+    }
+
+    /// How long the workload access tokens the emulator mints are valid, in whole seconds
+    /// (default [`DEFAULT_WAT_LIFETIME`]; at least 1 s).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().wat_lifetime(Duration::from_secs(60)).build();
+    /// assert!(format!("{emulator:?}").contains("wat_lifetime: 60s"));
+    /// ```
+    pub fn wat_lifetime(mut self, lifetime: Duration) -> Self {
+        self.config.identity.wat_lifetime = lifetime.max(Duration::from_secs(1));
+        self
+    }
+
+    /// How long a `USER_FEDERATION` session lives (default
+    /// [`DEFAULT_FEDERATION_SESSION_LIFETIME`]); after it, its authorization URL and
+    /// session URI are unknown.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().federation_session_lifetime(Duration::from_secs(30)).build();
+    /// assert!(format!("{emulator:?}").contains("session_lifetime: 30s"));
+    /// ```
+    pub fn federation_session_lifetime(mut self, lifetime: Duration) -> Self {
+        self.config.identity.session_lifetime = lifetime;
+        self
+    }
+
+    /// How many `USER_FEDERATION` sessions are kept at once (default
+    /// [`DEFAULT_MAX_FEDERATION_SESSIONS`]; at least 1); a new one past it drops the
+    /// oldest.
+    ///
+    /// ```
+    /// # use agentcore_emulator::Emulator;
+    /// let emulator = Emulator::builder().max_federation_sessions(8).build();
+    /// assert!(format!("{emulator:?}").contains("max_sessions: 8"));
+    /// ```
+    pub fn max_federation_sessions(mut self, limit: usize) -> Self {
+        self.config.identity.max_sessions = limit.max(1);
         self
     }
 

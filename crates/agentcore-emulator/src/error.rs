@@ -22,6 +22,19 @@ pub struct ServiceError {
     pub status: StatusCode,
     /// The message.
     pub message: String,
+    /// A `ValidationException`'s `reason` and `fieldList`, as the Identity operations
+    /// answer them.
+    validation: Option<Validation>,
+}
+
+/// The members a `ValidationException` of the Identity operations carries besides its
+/// message (the service model's `reason`, required, and `fieldList`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Validation {
+    /// `FieldValidationFailed` or `CannotParse`.
+    reason: &'static str,
+    /// The fields that break the model's rules: `(name, message)`.
+    fields: Vec<(String, String)>,
 }
 
 impl ServiceError {
@@ -30,6 +43,35 @@ impl ServiceError {
             kind,
             status,
             message: message.into(),
+            validation: None,
+        }
+    }
+
+    /// 400 `ValidationException` with reason `FieldValidationFailed` and the field in its
+    /// `fieldList`, as the service answers a member that breaks the model's rules.
+    pub(crate) fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let (field, message) = (field.into(), message.into());
+        let summary = format!(
+            "1 validation error detected: Value at '{field}' failed to satisfy constraint: {message}"
+        );
+        Self {
+            validation: Some(Validation {
+                reason: "FieldValidationFailed",
+                fields: vec![(field, message)],
+            }),
+            ..Self::validation(summary)
+        }
+    }
+
+    /// 400 `ValidationException` with reason `CannotParse`: a body that is not the
+    /// operation's JSON.
+    pub(crate) fn cannot_parse(message: impl Into<String>) -> Self {
+        Self {
+            validation: Some(Validation {
+                reason: "CannotParse",
+                fields: Vec::new(),
+            }),
+            ..Self::validation(message)
         }
     }
 
@@ -134,7 +176,18 @@ impl ServiceError {
     /// assert_eq!(response.headers()["x-amzn-errortype"], "AccessDeniedException");
     /// ```
     pub fn into_response(self) -> Response<Body> {
-        let body = serde_json::json!({ "message": self.message }).to_string();
+        let mut body = serde_json::json!({ "message": self.message });
+        if let Some(validation) = &self.validation {
+            body["reason"] = validation.reason.into();
+            if !validation.fields.is_empty() {
+                let fields = validation
+                    .fields
+                    .iter()
+                    .map(|(name, message)| serde_json::json!({ "name": name, "message": message }));
+                body["fieldList"] = fields.collect();
+            }
+        }
+        let body = body.to_string();
         let mut response = Response::new(full(Bytes::from(body)));
         *response.status_mut() = self.status;
         let headers = response.headers_mut();

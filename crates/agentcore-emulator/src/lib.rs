@@ -12,7 +12,13 @@
 //! - `POST /runtimes/{arn}/commands`: runs the command with `sh -c` in the session's own
 //!   working directory and streams stdout and stderr as AWS event-stream frames as they
 //!   come; the timeout ends it with `TIMED_OUT`;
-//! - `POST /runtimes/{arn}/stopruntimesession`: ends the session (idempotent per client token).
+//! - `POST /runtimes/{arn}/stopruntimesession`: ends the session (idempotent per client token);
+//! - `POST /identities/...`: AgentCore Identity's data plane, workload access tokens for
+//!   [workloads](EmulatorBuilder::workload) and the token vault of configured
+//!   [API key](EmulatorBuilder::api_key_provider) and
+//!   [OAuth2](EmulatorBuilder::oauth2_provider) providers, `USER_FEDERATION` consent at an
+//!   authorization URL of its own; each invocation of a runtime that is a workload carries
+//!   a workload access token for its caller's user.
 //!
 //! It checks what the service checks: bearer tokens (fixed ones, or HS256 JWTs with a
 //! configured secret), SigV4 headers and presigned URLs against configured credentials
@@ -42,6 +48,7 @@ mod body;
 pub mod command;
 mod config;
 mod error;
+mod identity;
 mod jwt;
 mod proxy;
 mod server;
@@ -64,10 +71,11 @@ use tokio::task::JoinHandle;
 
 pub use body::BoxError;
 pub use config::{
-    Config, DEFAULT_AGENT_TIMEOUT, DEFAULT_CLOCK_SKEW, DEFAULT_HEADER_READ_TIMEOUT,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_SHELLS_PER_SESSION,
-    DEFAULT_SESSION_IDLE_TIMEOUT, DEFAULT_SHELL_REPLAY_BYTES, EmulatorBuilder, Runtime,
-    ServerProtocol,
+    Config, DEFAULT_AGENT_TIMEOUT, DEFAULT_CLOCK_SKEW, DEFAULT_FEDERATION_SESSION_LIFETIME,
+    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDENTITY_RATE_LIMIT, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_FEDERATION_SESSIONS, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_SHELLS_PER_SESSION,
+    DEFAULT_SESSION_IDLE_TIMEOUT, DEFAULT_SHELL_REPLAY_BYTES, DEFAULT_WAT_LIFETIME,
+    EmulatorBuilder, MAX_IDENTITY_BODY_BYTES, Runtime, ServerProtocol,
 };
 pub use error::ServiceError;
 pub use jwt::sign_hs256;
@@ -135,6 +143,9 @@ impl Emulator {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Errors
+    /// `addr` cannot be bound, or as [`start_on`](Self::start_on).
     pub async fn start(self, addr: &str) -> std::io::Result<RunningEmulator> {
         let listener = TcpListener::bind(addr).await?;
         self.start_on(listener)
@@ -153,8 +164,14 @@ impl Emulator {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Errors
+    /// The listener's address cannot be read; an Identity setting is invalid
+    /// (`InvalidInput`: a workload or provider name, an empty secret, a runtime workload
+    /// naming no runtime or workload); the operating system gives no random bytes.
     pub fn start_on(self, listener: TcpListener) -> std::io::Result<RunningEmulator> {
         let addr = listener.local_addr()?;
+        let identity = identity::Identity::new(&self.config, addr)?;
         let idle = self.config.session_idle_timeout;
         let shells = Arc::new(shell::Shells::new(&self.config));
         let state = Arc::new(server::State {
@@ -162,6 +179,7 @@ impl Emulator {
             client: hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build_http(),
             shells: Arc::clone(&shells),
             stopped: Mutex::new(HashSet::new()),
+            identity,
             config: self.config,
         });
         let reaper = tokio::spawn({

@@ -1,8 +1,10 @@
 //! `agentcore-emulator`: the local AgentCore data plane, from the command line.
 //!
 //! Secrets can come from the environment instead of argv (where `ps` shows them):
-//! `AGENTCORE_EMULATOR_BEARER_TOKEN`, `AGENTCORE_EMULATOR_JWT_SECRET` and
-//! `AGENTCORE_EMULATOR_CREDENTIALS` (comma-separated lists for the repeatable ones).
+//! `AGENTCORE_EMULATOR_BEARER_TOKEN`, `AGENTCORE_EMULATOR_JWT_SECRET`,
+//! `AGENTCORE_EMULATOR_CREDENTIALS`, `AGENTCORE_EMULATOR_API_KEY_PROVIDERS` (`NAME=KEY`)
+//! and `AGENTCORE_EMULATOR_OAUTH2_PROVIDERS` (`NAME=TOKEN`) (comma-separated lists for the
+//! repeatable ones).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -99,6 +101,42 @@ struct Args {
     /// Bytes of a detached shell's output kept for the next client.
     #[arg(long, default_value_t = agentcore_emulator::DEFAULT_SHELL_REPLAY_BYTES)]
     shell_replay_bytes: usize,
+    /// A workload identity of AgentCore Identity (repeatable): workload access tokens are
+    /// minted for it; every runtime is it when it is the only one.
+    #[arg(long = "workload", value_name = "NAME")]
+    workloads: Vec<String>,
+    /// Which workload a runtime is, `ARN=NAME` (repeatable), when there are several.
+    #[arg(long = "runtime-workload", value_name = "ARN=NAME")]
+    runtime_workloads: Vec<String>,
+    /// An API key credential provider of the token vault, `NAME=KEY` (repeatable).
+    #[arg(
+        long = "api-key-provider",
+        value_name = "NAME=KEY",
+        env = "AGENTCORE_EMULATOR_API_KEY_PROVIDERS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    api_key_providers: Vec<String>,
+    /// An OAuth2 credential provider of the token vault, `NAME=TOKEN` (repeatable): the
+    /// access token of every flow.
+    #[arg(
+        long = "oauth2-provider",
+        value_name = "NAME=TOKEN",
+        env = "AGENTCORE_EMULATOR_OAUTH2_PROVIDERS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    oauth2_providers: Vec<String>,
+    /// Identity calls served per second (and the burst); past it 429 ThrottlingException.
+    #[arg(long, default_value_t = agentcore_emulator::DEFAULT_IDENTITY_RATE_LIMIT)]
+    identity_rate_limit: u32,
+}
+
+/// `NAME=SECRET` of a `flag`; the error never quotes the secret.
+fn named_secret<'a>(flag: &str, given: &'a str) -> Result<(&'a str, &'a str), String> {
+    given
+        .split_once('=')
+        .ok_or_else(|| format!("{flag} takes NAME=SECRET (a value without `=` was given)"))
 }
 
 /// The emulator to start, what it serves, and whether anyone can get in.
@@ -147,6 +185,24 @@ impl Args {
         }
         if let Some(dir) = &self.work_dir {
             builder = builder.work_root(dir);
+        }
+        builder = builder.identity_rate_limit(self.identity_rate_limit);
+        for name in &self.workloads {
+            builder = builder.workload(name.as_str());
+        }
+        for given in &self.runtime_workloads {
+            let Some((arn, name)) = given.split_once('=') else {
+                return Err(format!("--runtime-workload takes ARN=NAME, got {given:?}"));
+            };
+            builder = builder.runtime_workload(arn, name);
+        }
+        for given in &self.api_key_providers {
+            let (name, key) = named_secret("--api-key-provider", given)?;
+            builder = builder.api_key_provider(name, key);
+        }
+        for given in &self.oauth2_providers {
+            let (name, token) = named_secret("--oauth2-provider", given)?;
+            builder = builder.oauth2_provider(name, token);
         }
         let mut runtimes: Vec<(String, String)> = self
             .arns
@@ -232,16 +288,42 @@ async fn main() -> ExitCode {
             "no --bearer-token, --jwt-secret, --credentials or --allow-anonymous: every request will be refused"
         );
     }
-    let running = match builder.build().start(&args.listen).await {
-        Ok(running) => running,
+    let listener = match tokio::net::TcpListener::bind(&args.listen).await {
+        Ok(listener) => listener,
         Err(err) => {
             eprintln!("error: cannot listen on {}: {err}", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let running = match builder.build().start_on(listener) {
+        Ok(running) => running,
+        // A setting the emulator refuses (an Identity name, a runtime workload).
+        Err(err) if err.kind() == std::io::ErrorKind::InvalidInput => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+        Err(err) => {
+            eprintln!("error: cannot start: {err}");
             return ExitCode::FAILURE;
         }
     };
     println!("AgentCore data plane emulator on {}", running.url());
     for (arn, url) in &runtimes {
         println!("  {arn} -> {url}");
+    }
+    if !args.workloads.is_empty() {
+        let names = |given: &[String]| -> Vec<String> {
+            let names = given
+                .iter()
+                .filter_map(|g| g.split_once('=').map(|(n, _)| n));
+            names.map(str::to_owned).collect()
+        };
+        println!(
+            "  Identity: workloads {:?}, API key providers {:?}, OAuth2 providers {:?}",
+            args.workloads,
+            names(&args.api_key_providers),
+            names(&args.oauth2_providers)
+        );
     }
     // Ctrl-C: shell connections are closed with 1001 and their shells killed.
     let _ = tokio::signal::ctrl_c().await;

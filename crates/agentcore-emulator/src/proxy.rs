@@ -50,21 +50,35 @@ pub(crate) struct Call<'a> {
     pub(crate) request_id: &'a str,
     /// Lower-case names of further headers to forward (the runtime's allowlist).
     pub(crate) allowlist: &'a [String],
+    /// The workload access token the agent gets, when the runtime is a workload and the
+    /// caller names a user.
+    pub(crate) workload_access_token: Option<&'a str>,
 }
 
 /// The headers for the agent: the contract's forwarded ones, custom ones, those the
-/// allowlist names (`Authorization` only then, as the service), the session and the
-/// request id.
+/// allowlist names (`Authorization` only then, as the service), the session, the request
+/// id and the emulator's workload access token. A workload access token the caller sent
+/// (under either name) never reaches the agent, allowlisted or not.
 fn agent_headers(from: &HeaderMap, call: &Call<'_>) -> HeaderMap {
     let mut to = HeaderMap::new();
     for (name, value) in from {
         let name_str = name.as_str();
-        if FORWARDED.contains(&name_str)
-            || name_str.starts_with(headers::CUSTOM_HEADER_PREFIX)
-            || call.allowlist.iter().any(|allowed| allowed == name_str)
+        let caller_wat = matches!(
+            name_str,
+            headers::WORKLOAD_ACCESS_TOKEN | headers::WORKLOAD_ACCESS_TOKEN_LEGACY
+        );
+        if !caller_wat
+            && (FORWARDED.contains(&name_str)
+                || name_str.starts_with(headers::CUSTOM_HEADER_PREFIX)
+                || call.allowlist.iter().any(|allowed| allowed == name_str))
         {
             to.append(name.clone(), value.clone());
         }
+    }
+    if let Some(token) = call.workload_access_token
+        && let Ok(token) = HeaderValue::from_str(token)
+    {
+        to.insert(headers::WORKLOAD_ACCESS_TOKEN, token);
     }
     if let Ok(session) = HeaderValue::from_str(call.session_id) {
         to.insert(headers::SESSION_ID, session);

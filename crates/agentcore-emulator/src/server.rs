@@ -1,10 +1,12 @@
-//! The data-plane routes: `/runtimes/{arn}/invocations|ws|ws/shells|commands|stopruntimesession`.
+//! The data-plane routes: `/runtimes/{arn}/invocations|ws|ws/shells|commands|stopruntimesession`,
+//! the Identity operations (`/identities/...`) and the authorization URLs they hand out.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Instant, SystemTime};
 
-use agentcore_contract::{RuntimeArn, SessionId, headers};
+use agentcore_contract::identity::IdentityOperation;
+use agentcore_contract::{Region, RuntimeArn, SessionId, headers};
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited, StreamBody};
@@ -15,12 +17,13 @@ use tokio_stream_shim::ReceiverStream;
 use crate::auth;
 use crate::body::{Body, full};
 use crate::command::{self, CommandRequest};
-use crate::config::{Config, Runtime};
+use crate::config::{Config, MAX_IDENTITY_BODY_BYTES, Runtime};
 use crate::error::ServiceError;
+use crate::identity::{self, Identity};
 use crate::proxy::{self, AgentClient, Call};
 use crate::session::Sessions;
 use crate::shell::{self, ShellKey, Shells};
-use crate::sigv4::{SignedRequest, query_pairs};
+use crate::sigv4::{SignedRequest, is_signed, query_pairs, scope_region};
 
 /// What every request shares.
 pub(crate) struct State {
@@ -30,6 +33,7 @@ pub(crate) struct State {
     pub(crate) shells: Arc<Shells>,
     /// Client tokens of stops already done (stopping is idempotent).
     pub(crate) stopped: Mutex<HashSet<(String, String)>>,
+    pub(crate) identity: Identity,
 }
 
 /// The operations on a runtime.
@@ -60,7 +64,8 @@ impl Operation {
 /// What the log line of a call names.
 #[derive(Default)]
 struct Seen {
-    operation: Option<Operation>,
+    /// The service's name of the operation.
+    operation: Option<&'static str>,
     runtime: Option<String>,
     session: Option<String>,
 }
@@ -74,7 +79,7 @@ pub(crate) async fn handle(state: Arc<State>, request: Request<Incoming>) -> Res
         Err(err) => {
             tracing::warn!(
                 request_id,
-                operation = seen.operation.map(Operation::name),
+                operation = seen.operation,
                 runtime = seen.runtime,
                 session = seen.session,
                 status = err.status.as_u16(),
@@ -93,24 +98,111 @@ pub(crate) async fn handle(state: Arc<State>, request: Request<Incoming>) -> Res
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
-    if response.status().is_success() || response.status() == StatusCode::SWITCHING_PROTOCOLS {
-        tracing::info!(
-            request_id,
-            operation = seen.operation.map(Operation::name),
-            runtime = seen.runtime,
-            session = seen.session,
-            status = response.status().as_u16(),
-            duration_ms = started.elapsed().as_millis() as u64,
-            "call"
-        );
-    }
+    tracing::info!(
+        request_id,
+        operation = seen.operation,
+        runtime = seen.runtime,
+        session = seen.session,
+        status = response.status().as_u16(),
+        duration_ms = started.elapsed().as_millis() as u64,
+        "call"
+    );
     response
 }
 
 /// The response header carrying the request id, as the service sends it.
 const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
 
+/// The Identity operations and authorization URLs first, then the runtime operations.
 async fn route(
+    state: &State,
+    request: Request<Incoming>,
+    request_id: &str,
+    seen: &mut Seen,
+) -> Result<Response<Body>, ServiceError> {
+    let path = request.uri().path();
+    if let Some(id) = path.strip_prefix(identity::CONSENT_PATH) {
+        seen.operation = Some("AuthorizeUserFederation");
+        if request.method() != Method::GET {
+            return Err(ServiceError::not_found(format!(
+                "no {} operation on {path}",
+                request.method()
+            )));
+        }
+        return Ok(state.identity.consent_page(id));
+    }
+    if let Ok(operation) = path.parse::<IdentityOperation>() {
+        seen.operation = Some(operation.name());
+        return identity_call(state, operation, request).await;
+    }
+    runtime_call(state, request, request_id, seen).await
+}
+
+/// One Identity operation: `POST`, auth from the head, the rate limit, the bounded body,
+/// the signature over it, then the operation.
+async fn identity_call(
+    state: &State,
+    operation: IdentityOperation,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, ServiceError> {
+    let path = request.uri().path().to_owned();
+    if request.method() != Method::POST {
+        return Err(ServiceError::not_found(format!(
+            "no {} operation on {path}",
+            request.method()
+        )));
+    }
+    let query = request.uri().query().map(str::to_owned);
+    let (parts, body) = request.into_parts();
+    let signed = SignedRequest {
+        method: parts.method.as_str(),
+        path: &path,
+        query: query.as_deref(),
+        headers: &parts.headers,
+    };
+    // No ARN names a region: a signature is checked for the one its scope names, which
+    // must be a valid region.
+    let region = scope_region(&signed).unwrap_or_default();
+    if is_signed(&signed) && !region.is_empty() && Region::new(region.as_str()).is_err() {
+        return Err(ServiceError::access_denied(format!(
+            "Credential should be scoped to a valid region, not {region:?}"
+        )));
+    }
+    let now = SystemTime::now();
+    let (admission, _) = auth::check_head(&state.config, &region, &signed, now, None)?;
+    state.identity.throttle()?;
+    let body = read_body(
+        &parts.headers,
+        body,
+        MAX_IDENTITY_BODY_BYTES,
+        ServiceError::cannot_parse,
+    )
+    .await?;
+    auth::check_body(&state.config, &region, &signed, now, &admission, &body)?;
+    state.identity.serve(operation, &body, now)
+}
+
+/// The body, at most `limit` bytes (`too_large` answers a larger one, declared or sent).
+async fn read_body(
+    headers: &http::HeaderMap,
+    body: Incoming,
+    limit: usize,
+    too_large: fn(String) -> ServiceError,
+) -> Result<Bytes, ServiceError> {
+    let refused = || too_large(format!("the payload exceeds {limit} bytes"));
+    if declared_length(headers).is_some_and(|length| length > limit as u64) {
+        return Err(refused());
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(err) if err.is::<LengthLimitError>() => Err(refused()),
+        Err(err) => Err(ServiceError::validation(format!(
+            "the body could not be read: {err}"
+        ))),
+    }
+}
+
+async fn runtime_call(
     state: &State,
     mut request: Request<Incoming>,
     request_id: &str,
@@ -119,7 +211,7 @@ async fn route(
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(str::to_owned);
     let (arn, operation) = parse_path(&path)?;
-    seen.operation = Some(operation);
+    seen.operation = Some(operation.name());
     seen.runtime = Some(arn.as_str().to_owned());
     let expected = if matches!(
         operation,
@@ -153,7 +245,7 @@ async fn route(
     };
     let now = SystemTime::now();
     let region = arn.region().as_str();
-    let admission = auth::check_head(
+    let (admission, caller) = auth::check_head(
         &state.config,
         region,
         &signed,
@@ -161,18 +253,7 @@ async fn route(
         subprotocols.bearer.as_deref(),
     )?;
     let limit = state.config.max_payload_bytes;
-    if declared_length(&parts.headers).is_some_and(|length| length > limit as u64) {
-        return Err(too_large(limit));
-    }
-    let body = match Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(err) if err.is::<LengthLimitError>() => return Err(too_large(limit)),
-        Err(err) => {
-            return Err(ServiceError::validation(format!(
-                "the body could not be read: {err}"
-            )));
-        }
-    };
+    let body = read_body(&parts.headers, body, limit, ServiceError::validation).await?;
     auth::check_body(&state.config, region, &signed, now, &admission, &body)?;
     let runtime = find_runtime(&state.config, &arn)?;
     let query = query_pairs(query.as_deref());
@@ -208,12 +289,22 @@ async fn route(
     };
     let session = session_id.as_str();
     seen.session = Some(session.to_owned());
+    // An invocation of a runtime that is a workload carries a WAT for the caller's user.
+    let workload_access_token = match state.identity.workload_of(&arn) {
+        Some(workload) if matches!(operation, Operation::Invocations | Operation::WebSocket) => {
+            caller
+                .user(&parts.headers)?
+                .map(|user| state.identity.invocation_token(workload, user, now))
+        }
+        _ => None,
+    };
     let call = Call {
         agent: &runtime.agent,
         invocation_path: runtime.protocol.invocation_path(),
         session_id: session,
         request_id,
         allowlist: &state.config.forward_headers,
+        workload_access_token: workload_access_token.as_deref(),
     };
     let mut response = match operation {
         Operation::Invocations => {
@@ -291,10 +382,6 @@ fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
         .ok()?
         .parse()
         .ok()
-}
-
-fn too_large(limit: usize) -> ServiceError {
-    ServiceError::validation(format!("the payload exceeds {limit} bytes"))
 }
 
 async fn stop(

@@ -156,11 +156,7 @@ impl Verifier<'_> {
     fn admit<'k>(&'k self, request: &SignedRequest<'_>) -> Result<Admitted<'k>, ServiceError> {
         let query = query_pairs(request.query);
         let presigned = query.iter().any(|(k, _)| k == "X-Amz-Signature");
-        let auth = if presigned {
-            from_query(&query)?
-        } else {
-            from_header(request.headers)?
-        };
+        let auth = signature_fields(request, &query, presigned)?;
         let key = self
             .credentials
             .iter()
@@ -398,6 +394,29 @@ fn from_query(query: &[(String, String)]) -> Result<Auth, ServiceError> {
         amz_date: field("X-Amz-Date")?,
         expires: Some(expires),
     })
+}
+
+/// The signature fields of a request: from its query when presigned, else its header.
+fn signature_fields(
+    request: &SignedRequest<'_>,
+    query: &[(String, String)],
+    presigned: bool,
+) -> Result<Auth, ServiceError> {
+    if presigned {
+        from_query(query)
+    } else {
+        from_header(request.headers)
+    }
+}
+
+/// The region the credential scope of a signed request names, unchecked (the Identity
+/// operations are signed for whichever region the caller's endpoint is in); `None` when
+/// the request carries no readable signature.
+pub(crate) fn scope_region(request: &SignedRequest<'_>) -> Option<String> {
+    let query = query_pairs(request.query);
+    let presigned = query.iter().any(|(k, _)| k == "X-Amz-Signature");
+    let auth = signature_fields(request, &query, presigned).ok()?;
+    auth.scope().ok().map(|(_, region, _)| region.to_owned())
 }
 
 /// The query's name/value pairs, percent-decoded, in order.
@@ -701,6 +720,38 @@ mod tests {
         assert!(verifier.check_time(now, Some(MAX_EXPIRES_SECS)).is_ok());
         let far = UNIX_EPOCH + Duration::from_secs(1 << 40);
         assert!(verifier.check_time(far, Some(MAX_EXPIRES_SECS)).is_err());
+    }
+
+    #[test]
+    fn the_scope_region_comes_from_the_header_or_the_query() {
+        let empty = HeaderMap::new();
+        let unsigned = SignedRequest {
+            method: "POST",
+            path: "/identities/api-key",
+            query: None,
+            headers: &empty,
+        };
+        assert_eq!(scope_region(&unsigned), None);
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKID/20261201/eu-central-1/bedrock-agentcore/aws4_request, SignedHeaders=host;x-amz-date, Signature=00"
+                .parse()
+                .unwrap(),
+        );
+        headers.insert("x-amz-date", "20261201T000000Z".parse().unwrap());
+        let signed = SignedRequest {
+            headers: &headers,
+            ..unsigned
+        };
+        assert_eq!(scope_region(&signed).as_deref(), Some("eu-central-1"));
+        let presigned = SignedRequest {
+            query: Some(
+                "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20261201%2Fap-south-1%2Fbedrock-agentcore%2Faws4_request&X-Amz-Date=20261201T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00",
+            ),
+            ..unsigned
+        };
+        assert_eq!(scope_region(&presigned).as_deref(), Some("ap-south-1"));
     }
 
     #[test]

@@ -100,3 +100,132 @@ async fn secrets_come_from_the_environment_and_calls_and_refusals_are_logged_wit
         "a token was logged:\n{logs}"
     );
 }
+
+const API_KEY: &str = "a-secret-api-key-0123456789";
+const OAUTH2_TOKEN: &str = "a-secret-oauth2-token-0123456789";
+
+/// `POST url+path` with a bearer token and a JSON body: the status and the JSON answer.
+async fn identity_call(url: &str, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let request = http::Request::post(format!("{url}{path}"))
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap();
+    let response = client.request(request).await.unwrap();
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&body).unwrap())
+}
+
+#[tokio::test]
+async fn identity_providers_come_from_the_environment_and_are_never_logged() {
+    use agentcore_contract::identity::IdentityOperation;
+
+    let port = agentcore_testkit::free_port();
+    let mut emulator = Command::new(env!("CARGO_BIN_EXE_agentcore-emulator"))
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--arn", ARN])
+        .args(["--workload", "bin-workload", "--identity-rate-limit", "50"])
+        .env("AGENTCORE_EMULATOR_BEARER_TOKEN", TOKEN)
+        .env(
+            "AGENTCORE_EMULATOR_API_KEY_PROVIDERS",
+            format!("keys=first-key,other={API_KEY}"),
+        )
+        .env(
+            "AGENTCORE_EMULATOR_OAUTH2_PROVIDERS",
+            format!("github={OAUTH2_TOKEN}"),
+        )
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the emulator did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    let (status, answer) = identity_call(
+        &url,
+        IdentityOperation::GetWorkloadAccessToken.path(),
+        serde_json::json!({ "workloadName": "bin-workload" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let wat = answer["workloadAccessToken"].as_str().unwrap().to_owned();
+    let (status, answer) = identity_call(
+        &url,
+        IdentityOperation::GetResourceApiKey.path(),
+        serde_json::json!({ "workloadIdentityToken": wat, "resourceCredentialProviderName": "other" }),
+    )
+    .await;
+    assert_eq!((status, answer["apiKey"].as_str()), (200, Some(API_KEY)));
+    let (status, answer) = identity_call(
+        &url,
+        IdentityOperation::GetResourceOauth2Token.path(),
+        serde_json::json!({
+            "workloadIdentityToken": wat, "resourceCredentialProviderName": "github",
+            "scopes": [], "oauth2Flow": "M2M",
+        }),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["accessToken"].as_str()),
+        (200, Some(OAUTH2_TOKEN))
+    );
+
+    std::thread::sleep(Duration::from_millis(200));
+    let _ = emulator.kill();
+    let _ = emulator.wait();
+    let mut logs = String::new();
+    emulator
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    emulator
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(logs.contains("GetResourceApiKey"), "{logs}");
+    assert!(
+        logs.contains(r#"API key providers ["keys", "other"]"#),
+        "{logs}"
+    );
+    for secret in [API_KEY, "first-key", OAUTH2_TOKEN, &wat] {
+        assert!(!logs.contains(secret), "a secret was logged:\n{logs}");
+    }
+}
+
+#[test]
+fn identity_settings_it_refuses_stop_it_with_usage_status() {
+    for (args, says) in [
+        (vec!["--workload", "x"], "workloadName"),
+        (
+            vec![
+                "--workload",
+                "one",
+                "--runtime-workload",
+                &format!("{ARN}=two"),
+            ],
+            "\"two\"",
+        ),
+        (vec!["--api-key-provider", "no-equals-sign"], "NAME=SECRET"),
+    ] {
+        let port = agentcore_testkit::free_port();
+        let output = Command::new(env!("CARGO_BIN_EXE_agentcore-emulator"))
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--arn", ARN])
+            .args(&args)
+            .env("AGENTCORE_EMULATOR_BEARER_TOKEN", TOKEN)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(!stderr.contains("no-equals-sign"), "{stderr}");
+    }
+}
