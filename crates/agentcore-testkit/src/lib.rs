@@ -26,8 +26,9 @@ mod world;
 
 pub use agent::{Agent, agent};
 pub use world::{
-    ACCESS_KEY, ARN, BEARER_TOKEN, JWT_SECRET, QUALIFIER, REGION, SECRET_KEY, SESSION_TOKEN,
-    TEMP_ACCESS_KEY, TEMP_SECRET_KEY, World, session, session_with_id, temporary_credentials,
+    ACCESS_KEY, API_KEY, API_KEY_PROVIDER, ARN, BEARER_TOKEN, JWT_SECRET, OAUTH2_PROVIDER,
+    OAUTH2_TOKEN, QUALIFIER, REGION, SECRET_KEY, SESSION_TOKEN, TEMP_ACCESS_KEY, TEMP_SECRET_KEY,
+    WORKLOAD, World, session, session_with_id, temporary_credentials, with_identity,
 };
 
 /// A TCP port on 127.0.0.1 that was free a moment ago, for a process that must bind

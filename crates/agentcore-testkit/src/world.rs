@@ -28,6 +28,32 @@ pub const TEMP_SECRET_KEY: &str = "testkit/temporary+secret";
 /// The session token of [`TEMP_ACCESS_KEY`] (with characters that need encoding).
 pub const SESSION_TOKEN: &str = "testkit-session-token//+=";
 
+/// The workload identity of [`World::start_with_identity`]: the runtime [`ARN`] is it, so
+/// its invocations carry a workload access token for the caller's user.
+pub const WORKLOAD: &str = "test-workload";
+/// The API key credential provider of [`World::start_with_identity`].
+pub const API_KEY_PROVIDER: &str = "test-api-key-provider";
+/// The API key [`API_KEY_PROVIDER`] answers.
+pub const API_KEY: &str = "testkit-api-key";
+/// The OAuth2 credential provider of [`World::start_with_identity`].
+pub const OAUTH2_PROVIDER: &str = "test-oauth2-provider";
+/// The access token [`OAUTH2_PROVIDER`] answers (every flow, `USER_FEDERATION` after
+/// consent).
+pub const OAUTH2_TOKEN: &str = "testkit-oauth2-token";
+
+/// The Identity settings of [`World::start_with_identity`], for a world started with
+/// more settings (`World::start_with(|b| with_identity(b).identity_rate_limit(5))`): the
+/// workload [`WORKLOAD`] bound to [`ARN`], the API key provider [`API_KEY_PROVIDER`]
+/// ([`API_KEY`]) and the OAuth2 provider [`OAUTH2_PROVIDER`] ([`OAUTH2_TOKEN`]). User
+/// JWTs are verified with [`JWT_SECRET`], which every world has.
+pub fn with_identity(builder: EmulatorBuilder) -> EmulatorBuilder {
+    builder
+        .workload(WORKLOAD)
+        .runtime_workload(ARN, WORKLOAD)
+        .api_key_provider(API_KEY_PROVIDER, API_KEY)
+        .oauth2_provider(OAUTH2_PROVIDER, OAUTH2_TOKEN)
+}
+
 /// Worlds started by this process, for their directories' names.
 static WORLDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
@@ -69,6 +95,13 @@ impl World {
     /// Starts the agent and the emulator on fresh ports of `127.0.0.1`.
     pub async fn start() -> Self {
         Self::start_with(|builder| builder).await
+    }
+
+    /// Like [`start`](Self::start), with the emulator serving AgentCore Identity
+    /// ([`with_identity`]): the workload [`WORKLOAD`] (the runtime [`ARN`] is it), the
+    /// providers [`API_KEY_PROVIDER`] and [`OAUTH2_PROVIDER`].
+    pub async fn start_with_identity() -> Self {
+        Self::start_with(with_identity).await
     }
 
     /// Like [`start`](Self::start), with more emulator settings.
