@@ -542,3 +542,316 @@ fn url_pairs(body: &str) -> Vec<(String, String)> {
         .map(|(k, v)| (decode(k), decode(v)))
         .collect()
 }
+
+// End to end: the emulator serving Identity, the agents behind it.
+
+mod emulated {
+    use agentcore_client::contract::identity::UserIdentifier;
+    use agentcore_server::{App, BoxError, RequestContext};
+    use agentcore_testkit::{
+        API_KEY, API_KEY_PROVIDER, OAUTH2_PROVIDER, OAUTH2_TOKEN, REGION, WORKLOAD, World,
+        with_identity,
+    };
+    use serde_json::{Value, json};
+    use sha2::{Digest, Sha256};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// The runtime of the identity agent below.
+    const AGENT_ARN: &str =
+        "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/identity-agent";
+
+    fn hex_sha256(value: &str) -> String {
+        Sha256::digest(value.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The `identity_agent` example's handler, served on `listener`: `{"provider": NAME}`
+    /// → the SHA-256 of that provider's key, fetched with the invocation's workload token.
+    fn serve_identity_agent(listener: TcpListener, identity: Identity) {
+        let app = App::new().entrypoint(move |ask: Value, ctx: RequestContext| {
+            let identity = identity.clone();
+            async move {
+                let provider = ask["provider"].as_str().unwrap_or_default().to_owned();
+                let key = identity.api_key(&ctx, &provider).await?;
+                Ok::<_, BoxError>(json!({ "api_key_sha256": hex_sha256(key.expose()) }))
+            }
+        });
+        tokio::spawn(app.serve(listener));
+    }
+
+    /// A world whose emulator serves Identity, and a client of its data plane.
+    async fn world() -> (World, RuntimeClient) {
+        let world = World::start_with(with_identity).await;
+        let client = world.client_builder().region(REGION).build().unwrap();
+        (world, client)
+    }
+
+    fn fast() -> PollPolicy {
+        PollPolicy::default()
+            .interval(Duration::from_millis(50))
+            .timeout(Duration::from_secs(10))
+    }
+
+    /// `GET url` over a fresh connection, as a browser follows a consent link; the status.
+    async fn fetch(url: &str) -> u16 {
+        let rest = url.strip_prefix("http://").unwrap();
+        let (authority, path) = rest.split_at(rest.find('/').unwrap());
+        let mut stream = tokio::net::TcpStream::connect(authority).await.unwrap();
+        let request =
+            format!("GET {path} HTTP/1.1\r\nhost: {authority}\r\nconnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        answer.split(' ').nth(1).unwrap().parse().unwrap()
+    }
+
+    /// `POST /invocations` of `body` straight to the agent at `url`; the whole answer.
+    async fn post_json(url: &str, body: &str) -> String {
+        let authority = url.strip_prefix("http://").unwrap();
+        let mut stream = tokio::net::TcpStream::connect(authority).await.unwrap();
+        let request = format!(
+            "POST /invocations HTTP/1.1\r\nhost: {authority}\r\ncontent-type: application/json\r\n\
+             content-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        answer
+    }
+
+    #[tokio::test]
+    async fn an_agent_behind_the_emulator_gets_its_key_with_the_injected_token() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let agent = format!("http://{}", listener.local_addr().unwrap());
+        let world = World::start_with(|b| {
+            with_identity(b)
+                .runtime(AGENT_ARN, &agent)
+                .unwrap()
+                .runtime_workload(AGENT_ARN, WORKLOAD)
+        })
+        .await;
+        let client = world.client_builder().region(REGION).build().unwrap();
+        // A cache that is off: every invocation's key comes with its own token.
+        let identity = Identity::builder(client.clone())
+            .cache_policy(CachePolicy::disabled())
+            .build();
+        serve_identity_agent(listener, identity);
+        let arn: agentcore_client::contract::RuntimeArn = AGENT_ARN.parse().unwrap();
+        let ask = json!({ "provider": API_KEY_PROVIDER });
+        let expected = hex_sha256(API_KEY);
+
+        // SigV4 with the user id header: the emulator mints a token for that user.
+        let answer = client
+            .invoke(&arn)
+            .user_id("alice")
+            .json(&ask)
+            .unwrap()
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.json::<Value>().unwrap()["api_key_sha256"], expected);
+        // A bearer JWT: the token is for its subject.
+        let exp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 600;
+        let jwt = agentcore_emulator::sign_hs256(
+            &json!({ "sub": "bob", "exp": exp }),
+            agentcore_testkit::JWT_SECRET,
+        );
+        let answer = client
+            .invoke(&arn)
+            .bearer(&jwt)
+            .json(&ask)
+            .unwrap()
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.json::<Value>().unwrap()["api_key_sha256"], expected);
+        // SigV4 without a user: no token reaches the agent, whose helper fails; the
+        // runtime answers the agent's 500 as a 424, as the service does.
+        let err = client
+            .invoke(&arn)
+            .json(&ask)
+            .unwrap()
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (err.status(), err.service_kind()),
+            (Some(424), Some("RuntimeClientError")),
+            "{err:?}"
+        );
+        // The agent itself, without a token, says why.
+        let direct = post_json(&agent, r#"{"provider":"x"}"#).await;
+        assert!(
+            direct.starts_with("HTTP/1.1 500") && direct.contains("no workload access token"),
+            "{direct}"
+        );
+        // Another provider's name: the service's refusal, through the agent.
+        let unknown = client
+            .invoke(&arn)
+            .user_id("alice")
+            .json(&json!({ "provider": "nope" }))
+            .unwrap()
+            .send()
+            .await;
+        assert!(unknown.is_err());
+    }
+
+    #[tokio::test]
+    async fn m2m_and_user_federation_against_the_emulator() {
+        let (_world, client) = world().await;
+        let wat = client
+            .get_workload_access_token_for_user_id(WORKLOAD, "alice")
+            .send()
+            .await
+            .unwrap()
+            .workload_access_token;
+        let identity = Identity::builder(client.clone())
+            .poll_policy(fast())
+            .cache_policy(CachePolicy::disabled())
+            .build();
+        struct Wat(String);
+        impl WorkloadContext for Wat {
+            fn workload_access_token(&self) -> Option<&str> {
+                Some(&self.0)
+            }
+        }
+        let ctx = Wat(wat.clone());
+        let m2m = identity
+            .oauth2_token(&ctx, OAUTH2_PROVIDER, Oauth2Flow::M2m)
+            .scope("read")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(m2m.expose(), OAUTH2_TOKEN);
+
+        // USER_FEDERATION: the URL is handed over, the user follows it, polling ends.
+        let followed = Arc::new(Mutex::new(Vec::new()));
+        let statuses = Arc::clone(&followed);
+        let token = identity
+            .oauth2_token(&ctx, OAUTH2_PROVIDER, Oauth2Flow::UserFederation)
+            .scope("calendar")
+            .on_authorization_url(move |url| {
+                let (url, statuses) = (url.to_owned(), Arc::clone(&statuses));
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(120)).await;
+                    let status = fetch(&url).await;
+                    statuses.lock().unwrap().push(status);
+                });
+            })
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(token.expose(), OAUTH2_TOKEN);
+        assert_eq!(*followed.lock().unwrap(), [200]);
+        // The vault remembers the consent: the token at once, no URL.
+        let again = identity
+            .oauth2_token(&ctx, OAUTH2_PROVIDER, Oauth2Flow::UserFederation)
+            .scope("calendar")
+            .start()
+            .await
+            .unwrap();
+        assert!(matches!(again, Oauth2Outcome::Token(t) if t.expose() == OAUTH2_TOKEN));
+
+        // A forced consent with a return URL: the user's browser is sent there, and the
+        // application completes the session for the user before the token is released.
+        let outcome = identity
+            .oauth2_token(&ctx, OAUTH2_PROVIDER, Oauth2Flow::UserFederation)
+            .scope("calendar")
+            .force_authentication()
+            .return_url("https://app.example.com/done")
+            .start()
+            .await
+            .unwrap();
+        let Oauth2Outcome::Consent(pending) = outcome else {
+            panic!("consent asked again")
+        };
+        assert_eq!(fetch(pending.authorization_url().expose()).await, 302);
+        let session_uri = pending.session_uri().unwrap().to_owned();
+        let wrong = client
+            .complete_resource_token_auth(UserIdentifier::UserId("mallory".into()), &session_uri)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            wrong.service_kind(),
+            Some("AccessDeniedException"),
+            "{wrong}"
+        );
+        client
+            .complete_resource_token_auth(UserIdentifier::UserId("alice".into()), &session_uri)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pending.wait().await.unwrap().expose(), OAUTH2_TOKEN);
+    }
+
+    #[tokio::test]
+    async fn forged_tokens_and_unknown_providers_are_refused_as_the_service_does() {
+        let (_world, client) = world().await;
+        let identity = Identity::new(client.clone());
+        let err = identity
+            .api_key(&Ctx("v1.forged.token"), API_KEY_PROVIDER)
+            .await
+            .unwrap_err();
+        assert_eq!(err.service_kind(), Some("AccessDeniedException"), "{err}");
+        let wat = client
+            .get_workload_access_token(WORKLOAD)
+            .send()
+            .await
+            .unwrap()
+            .workload_access_token;
+        let leaked: &'static str = Box::leak(wat.into_boxed_str());
+        let err = identity
+            .api_key(&Ctx(leaked), "no-such-provider")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.service_kind(),
+            Some("ResourceNotFoundException"),
+            "{err}"
+        );
+        let key = identity
+            .api_key(&Ctx(leaked), API_KEY_PROVIDER)
+            .await
+            .unwrap();
+        assert_eq!(key.expose(), API_KEY);
+        let err = client
+            .get_workload_access_token("unknown-workload")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.service_kind(),
+            Some("ResourceNotFoundException"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_local_run_gets_its_token_from_the_local_workload() {
+        struct Local;
+        impl WorkloadContext for Local {
+            fn workload_access_token(&self) -> Option<&str> {
+                None
+            }
+        }
+        let (_world, client) = world().await;
+        let identity = Identity::builder(client)
+            .local_workload(WORKLOAD)
+            .local_user_id("dev")
+            .build();
+        let key = identity.api_key(&Local, API_KEY_PROVIDER).await.unwrap();
+        assert_eq!(key.expose(), API_KEY);
+        let wat = identity.workload_access_token(&Local).await.unwrap();
+        assert!(!wat.expose().is_empty());
+    }
+}
