@@ -22,6 +22,8 @@ pub mod log;
 pub mod mcp;
 pub mod middleware;
 pub mod offload;
+#[cfg(feature = "otel")]
+pub mod otel;
 mod placement;
 mod rejection;
 mod request_body;

@@ -104,6 +104,8 @@ where
     let registry = tracing_subscriber::registry()
         .with(filter)
         .with(RequestIdLayer);
+    #[cfg(feature = "otel")]
+    let registry = registry.with(crate::otel::layer());
     match format {
         Format::Json => registry
             .with(
@@ -225,6 +227,10 @@ where
             let _ = write!(message, " {name}={value}");
         }
         let is_error = *metadata.level() == Level::ERROR || fields.error_type.is_some();
+        #[cfg(feature = "otel")]
+        let trace = crate::otel::current_ids();
+        #[cfg(not(feature = "otel"))]
+        let trace: Option<(String, String)> = None;
         let line = LogLine {
             timestamp: timestamp(SystemTime::now()),
             level: level_name(*metadata.level()),
@@ -232,6 +238,8 @@ where
             logger: metadata.target(),
             request_id: ids.request_id,
             session_id: ids.session_id,
+            trace_id: trace.as_ref().map(|(trace, _)| trace.clone()),
+            span_id: trace.map(|(_, span)| span),
             error_type: fields.error_type,
             error_message: fields.error_message,
             stack_trace: is_error.then(|| {
@@ -263,6 +271,10 @@ struct LogLine<'a> {
     request_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     session_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    span_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -312,35 +324,47 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-/// The span of one request, carrying its ids.
+/// A request span: its name, the `otel.kind` of a server span with the `otel` feature,
+/// and the request's ids.
+macro_rules! span_of {
+    ($name:literal, $context:expr) => {{
+        #[cfg(feature = "otel")]
+        let span = tracing::info_span!(
+            $name,
+            otel.kind = "server",
+            requestId = %$context.request_id,
+            sessionId = $context.session_id.as_deref().map(tracing::field::display),
+        );
+        #[cfg(not(feature = "otel"))]
+        let span = tracing::info_span!(
+            $name,
+            requestId = %$context.request_id,
+            sessionId = $context.session_id.as_deref().map(tracing::field::display),
+        );
+        span
+    }};
+}
+
+/// The span of one request, carrying its ids; with the `otel` feature, the server span
+/// continuing the caller's trace (from `headers`).
 pub(crate) fn request_span(
     name: &'static str,
     context: &crate::context::RequestContext,
+    headers: &http::HeaderMap,
 ) -> tracing::Span {
-    match name {
-        "websocket" => tracing::info_span!(
-            "websocket",
-            requestId = %context.request_id,
-            sessionId = context.session_id.as_deref().map(tracing::field::display),
-        ),
+    let (span, route) = match name {
+        "websocket" => (span_of!("websocket", context), "/ws"),
         #[cfg(feature = "a2a")]
-        "a2a" => tracing::info_span!(
-            "a2a",
-            requestId = %context.request_id,
-            sessionId = context.session_id.as_deref().map(tracing::field::display),
-        ),
+        "a2a" => (span_of!("a2a", context), "/"),
         #[cfg(feature = "mcp")]
-        "mcp" => tracing::info_span!(
-            "mcp",
-            requestId = %context.request_id,
-            sessionId = context.session_id.as_deref().map(tracing::field::display),
-        ),
-        _ => tracing::info_span!(
-            "invocation",
-            requestId = %context.request_id,
-            sessionId = context.session_id.as_deref().map(tracing::field::display),
-        ),
-    }
+        "mcp" => (span_of!("mcp", context), "/mcp"),
+        _ => (span_of!("invocation", context), "/invocations"),
+    };
+    #[cfg(feature = "otel")]
+    crate::otel::start(&span, route, headers, context);
+    #[cfg(not(feature = "otel"))]
+    let _ = (route, headers);
+    span
 }
 
 /// Logs, in `span`, that its request was answered with `status`, `started` ago.
@@ -350,6 +374,8 @@ pub(crate) fn request_completed(
     started: std::time::Instant,
     message: &'static str,
 ) {
+    #[cfg(feature = "otel")]
+    crate::otel::completed(span, status);
     span.in_scope(|| {
         tracing::info!(
             status = status.as_u16(),

@@ -132,6 +132,9 @@ impl App {
         let grace = parts.config.shutdown_timeout;
         let (drained, on_shutdown) = serve_parts(parts, listener, os_signal(), true).await?;
         let hooks = run_hooks(on_shutdown, Some(grace)).await;
+        // The spans of the last requests, exported before the process ends.
+        #[cfg(feature = "otel")]
+        crate::otel::shutdown().await;
         if let Drained::Cut { remaining } = drained {
             tracing::error!(remaining, "Drain cut at the shutdown timeout; exiting");
             std::process::exit(DRAIN_CUT_EXIT_CODE);
@@ -193,9 +196,10 @@ impl App {
             .map_err(ServeError::Startup)?;
         let grace = parts.config.shutdown_timeout;
         let (drained, on_shutdown) = serve_parts(parts, listener, signal, false).await?;
-        run_hooks(on_shutdown, Some(grace))
-            .await
-            .map_err(ServeError::Shutdown)?;
+        let hooks = run_hooks(on_shutdown, Some(grace)).await;
+        #[cfg(feature = "otel")]
+        crate::otel::flush().await;
+        hooks.map_err(ServeError::Shutdown)?;
         match drained {
             Drained::Finished => Ok(()),
             Drained::Cut { remaining } => Err(ServeError::DrainCut { remaining }),

@@ -62,7 +62,7 @@ where
         Ok(bytes) => bytes,
         Err(rejection) => return refused(rejection),
     };
-    let span = log::request_span("a2a", &context);
+    let span = log::request_span("a2a", &context, &parts.headers);
     let started = Instant::now();
     let service = Arc::clone(service);
     let respond = async move { service.call(&bytes, context).await }.instrument(span.clone());

@@ -37,7 +37,7 @@ where
         Ok(bytes) => bytes,
         Err(rejection) => return refused(rejection),
     };
-    let span = log::request_span("invocation", &context);
+    let span = log::request_span("invocation", &context, &parts.headers);
     let started = Instant::now();
     let response = if on_server_thread() {
         let shared = Arc::clone(state);

@@ -53,7 +53,7 @@ where
             "every MCP session is taken (mcp_max_sessions)",
         );
     }
-    let span = log::request_span("mcp", &context);
+    let span = log::request_span("mcp", &context, &parts.headers);
     // A stateful session's requests are served by the task its `initialize` started:
     // what is logged there carries the session, not that first request's id.
     let served_in = if service.is_stateful() {

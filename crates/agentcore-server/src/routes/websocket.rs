@@ -49,7 +49,7 @@ pub(super) async fn handle<B>(
         shutdown: state.shutdown.clone(),
     };
     let guard = state.sessions.track();
-    let span = log::request_span("websocket", &context);
+    let span = log::request_span("websocket", &context, request.headers());
     let session = async move {
         let _guard = guard;
         // The socket counts against the connection limit until it is closed.
