@@ -173,6 +173,7 @@ impl RuntimeClient {
             headers.insert(HeaderName::from_static(header.name()), value);
         }
         insert_session_and_upgrade(&mut headers, session)?;
+        inject_current_trace(&mut headers);
         let url = endpoint.ws_url(path, query);
         Ok(WebSocketRequest { url, headers })
     }
@@ -213,6 +214,7 @@ impl RuntimeClient {
         headers.insert(AUTHORIZATION, bearer);
         headers.insert(HOST, header_value(HOST.as_str(), endpoint.host())?);
         insert_session_and_upgrade(&mut headers, session)?;
+        inject_current_trace(&mut headers);
         let url = endpoint.ws_url(session.ws_path(), &qualifier_query(session));
         Ok(WebSocketRequest { url, headers })
     }
@@ -253,3 +255,35 @@ pub(crate) fn insert_upgrade(headers: &mut HeaderMap) {
 pub(crate) fn header_value(name: &'static str, value: &str) -> Result<HeaderValue, Error> {
     HeaderValue::from_str(value).map_err(|_| Error::InvalidHeaderValue(name))
 }
+
+/// Feature `otel`: the current OpenTelemetry context's trace headers (`traceparent`,
+/// `tracestate`, `baggage`: whatever the global propagator writes), each unless `headers`
+/// already has it (a caller's own wins). Nothing without a propagator installed or a
+/// valid current span.
+#[cfg(feature = "otel")]
+pub(crate) fn inject_current_trace(headers: &mut HeaderMap) {
+    struct Missing<'a>(&'a mut HeaderMap);
+
+    impl opentelemetry::propagation::Injector for Missing<'_> {
+        fn set(&mut self, key: &str, value: String) {
+            let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(key.as_bytes()),
+                HeaderValue::from_str(&value),
+            ) else {
+                return;
+            };
+            if !self.0.contains_key(&name) {
+                self.0.insert(name, value);
+            }
+        }
+    }
+
+    let context = opentelemetry::Context::current();
+    opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.inject_context(&context, &mut Missing(headers));
+    });
+}
+
+/// Without the `otel` feature, nothing.
+#[cfg(not(feature = "otel"))]
+pub(crate) fn inject_current_trace(_headers: &mut HeaderMap) {}

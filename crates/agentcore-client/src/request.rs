@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::client::RuntimeClient;
 use crate::error::Error;
 use crate::error::service_error;
-use crate::handshake::USER_AGENT_VALUE;
+use crate::handshake::{USER_AGENT_VALUE, inject_current_trace};
 use crate::session::RuntimeSession;
 use crate::sign::{Placement, Signable, push_param, sign_request};
 use crate::transport::{MAX_ERROR_BODY_BYTES, ResponseBody, transport_error};
@@ -287,6 +287,8 @@ impl RuntimeClient {
             };
             headers.insert(*known, value(known, header_value)?);
         }
+        // Feature `otel`: the current trace, where the call set none of its own.
+        inject_current_trace(&mut headers);
         for (name, header_value) in &call.options.headers {
             let name = extra_header_name(name)?;
             let header_value = HeaderValue::from_str(header_value)
