@@ -14,6 +14,12 @@ passes their addresses and the run's secrets in these environment variables:
     AGENTCORE_INTEROP_ACCESS_KEY_ID, AGENTCORE_INTEROP_SECRET_ACCESS_KEY
                                      SigV4 credentials it accepts (fake, made for the run)
     AGENTCORE_INTEROP_FORWARD_HEADER a header name given to the emulator's --forward-header
+    AGENTCORE_INTEROP_WORKLOAD       the emulator's workload identity (--workload): the
+                                     runtime is it, so invocations carry a WAT
+    AGENTCORE_INTEROP_API_KEY_PROVIDER, AGENTCORE_INTEROP_API_KEY
+                                     its API key credential provider and the key
+    AGENTCORE_INTEROP_OAUTH2_PROVIDER, AGENTCORE_INTEROP_OAUTH2_TOKEN
+                                     its OAuth2 credential provider and the token
     AGENTCORE_INTEROP_MCP_URL        the mcp_server example's endpoint, e.g.
                                      http://127.0.0.1:41236/mcp (on its own MCP_PORT)
     AGENTCORE_INTEROP_AG_UI_URL      the ag_ui_agent example, e.g. http://127.0.0.1:41238
@@ -57,6 +63,11 @@ JWT_SECRET = _env("AGENTCORE_INTEROP_JWT_SECRET")
 ACCESS_KEY_ID = _env("AGENTCORE_INTEROP_ACCESS_KEY_ID")
 SECRET_ACCESS_KEY = _env("AGENTCORE_INTEROP_SECRET_ACCESS_KEY")
 FORWARD_HEADER = _env("AGENTCORE_INTEROP_FORWARD_HEADER")
+WORKLOAD = _env("AGENTCORE_INTEROP_WORKLOAD")
+API_KEY_PROVIDER = _env("AGENTCORE_INTEROP_API_KEY_PROVIDER")
+API_KEY = _env("AGENTCORE_INTEROP_API_KEY")
+OAUTH2_PROVIDER = _env("AGENTCORE_INTEROP_OAUTH2_PROVIDER")
+OAUTH2_TOKEN = _env("AGENTCORE_INTEROP_OAUTH2_TOKEN")
 MCP_URL = _env("AGENTCORE_INTEROP_MCP_URL")
 AG_UI_URL = _env("AGENTCORE_INTEROP_AG_UI_URL")
 A2A_URL = _env("AGENTCORE_INTEROP_A2A_URL")
@@ -176,14 +187,14 @@ def calls_during(action):
     return result, error, agent_calls() - before - 1
 
 
-def hs256_jwt(secret, lifetime_s=300):
-    """An HS256 JWT with `exp` `lifetime_s` from now (standard library only)."""
+def hs256_jwt(secret, lifetime_s=300, sub="interop"):
+    """An HS256 JWT for `sub` with `exp` `lifetime_s` from now (standard library only)."""
 
     def b64(data):
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
     head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    claims = {"sub": "interop", "exp": int(time.time()) + lifetime_s}
+    claims = {"sub": sub, "exp": int(time.time()) + lifetime_s}
     body = b64(json.dumps(claims).encode())
     signed = f"{head}.{body}".encode()
     mac = hmac.new(secret.encode(), signed, hashlib.sha256).digest()

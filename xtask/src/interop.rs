@@ -25,11 +25,12 @@ usage: cargo xtask interop [--python PATH] [-k PATTERN]...
 
 Builds (release) the emulator, the conformance agent and the MCP server and AG-UI agent
 examples, starts the agent on a free port and the emulator in front of it on another,
-with a bearer token, an HS256 JWT secret and fake SigV4 credentials made for the run
-(given to the emulator in its environment), the MCP server on a third (MCP_PORT) and the
-AG-UI agent on a fourth (PORT), the A2A agent on a fifth (A2A_PORT, with PORT set to
-another it must not read), and runs the Python suite tests/interop/test_*.py against
-them. Fails if a test fails.
+with a bearer token, an HS256 JWT secret, fake SigV4 credentials, an API key and an
+OAuth2 token made for the run (given to the emulator in its environment; the last two
+are its providers' for AgentCore Identity, whose workload the runtime is), the MCP
+server on a third (MCP_PORT) and the AG-UI agent on a fourth (PORT), the A2A agent on a
+fifth (A2A_PORT, with PORT set to another it must not read), and runs the Python suite
+tests/interop/test_*.py against them. Fails if a test fails.
 
   --python PATH   the Python interpreter, with the packages of
                   tests/interop/requirements.txt installed
@@ -46,6 +47,12 @@ const REGION: &str = "us-east-1";
 const SIGNING_HOST: &str = "bedrock-agentcore.us-east-1.amazonaws.com";
 /// A header the emulator is told to forward (`--forward-header`).
 const FORWARD_HEADER: &str = "X-Interop-Forwarded";
+/// The emulator's workload identity (`--workload`): the runtime is it.
+const WORKLOAD: &str = "interop-workload";
+/// The emulator's API key credential provider.
+const API_KEY_PROVIDER: &str = "interop-api-key";
+/// The emulator's OAuth2 credential provider.
+const OAUTH2_PROVIDER: &str = "interop-oauth2";
 
 /// The whole Python run; past it the tests are stopped and the run fails.
 const SUITE_DEADLINE: Duration = Duration::from_secs(300);
@@ -205,10 +212,19 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
         .args(["--agent", &agent_url, "--arn", ARN])
         .args(["--signing-host", SIGNING_HOST])
         .args(["--forward-header", FORWARD_HEADER])
+        .args(["--workload", WORKLOAD])
         // The secrets go in the environment, where other users' `ps` does not show them.
         .env("AGENTCORE_EMULATOR_BEARER_TOKEN", &secrets.bearer_token)
         .env("AGENTCORE_EMULATOR_JWT_SECRET", &secrets.jwt_secret)
-        .env("AGENTCORE_EMULATOR_CREDENTIALS", secrets.credentials());
+        .env("AGENTCORE_EMULATOR_CREDENTIALS", secrets.credentials())
+        .env(
+            "AGENTCORE_EMULATOR_API_KEY_PROVIDERS",
+            format!("{API_KEY_PROVIDER}={}", secrets.api_key),
+        )
+        .env(
+            "AGENTCORE_EMULATOR_OAUTH2_PROVIDERS",
+            format!("{OAUTH2_PROVIDER}={}", secrets.oauth2_token),
+        );
     let mut emulator = Service::start("the emulator", emulator, &root, &emulator_log)?;
     emulator.wait_ready(|| TcpStream::connect(("127.0.0.1", port)).is_ok())?;
 
@@ -250,6 +266,11 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
             "AGENTCORE_INTEROP_SECRET_ACCESS_KEY",
             &secrets.secret_access_key,
         )
+        .env("AGENTCORE_INTEROP_WORKLOAD", WORKLOAD)
+        .env("AGENTCORE_INTEROP_API_KEY_PROVIDER", API_KEY_PROVIDER)
+        .env("AGENTCORE_INTEROP_API_KEY", &secrets.api_key)
+        .env("AGENTCORE_INTEROP_OAUTH2_PROVIDER", OAUTH2_PROVIDER)
+        .env("AGENTCORE_INTEROP_OAUTH2_TOKEN", &secrets.oauth2_token)
         .current_dir(&root)
         .stdin(Stdio::null());
     eprintln!(
@@ -413,6 +434,10 @@ struct Secrets {
     jwt_secret: String,
     access_key_id: String,
     secret_access_key: String,
+    /// What the API key provider answers.
+    api_key: String,
+    /// What the OAuth2 provider answers.
+    oauth2_token: String,
 }
 
 impl Secrets {
@@ -425,6 +450,8 @@ impl Secrets {
             jwt_secret: random.text(MIXED, 40),
             access_key_id: format!("AKIA{}", random.text(UPPER, 16)),
             secret_access_key: random.text(MIXED, 40),
+            api_key: format!("sk-interop-{}", random.text(MIXED, 32)),
+            oauth2_token: format!("gho_interop{}", random.text(MIXED, 32)),
         }
     }
 
@@ -535,6 +562,10 @@ mod tests {
         let (a, b) = (Secrets::new(), Secrets::new());
         assert_ne!(a.secret_access_key, b.secret_access_key);
         assert_ne!(a.bearer_token, b.bearer_token);
+        assert_ne!(a.api_key, b.api_key);
+        assert_ne!(a.oauth2_token, b.oauth2_token);
+        // They travel as NAME=SECRET in comma-separated lists.
+        assert!(!format!("{}{}", a.api_key, a.oauth2_token).contains([',', '=']));
         assert_eq!(a.access_key_id.len(), 20);
         assert!(a.access_key_id.starts_with("AKIA"));
         assert!(
