@@ -22,23 +22,13 @@ use crate::sigv4::{HeadCheck, SignedRequest, Verifier, is_signed, payload_hash};
 /// Who called, as far as the workload access token injected into an invocation cares:
 /// the user a bearer token names, or a signed (or anonymous) caller, whose user is the
 /// one the `X-Amzn-Bedrock-AgentCore-Runtime-User-Id` header names.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) enum Caller {
     /// A bearer token: a JWT's `sub` (none when it has no string `sub`), or a fixed
     /// token's [derived user](token_user).
     Bearer(Option<String>),
     /// SigV4, or an anonymous caller the emulator lets in.
     Signed,
-}
-
-/// Names no token: a bearer's user is an id, never the token.
-impl std::fmt::Debug for Caller {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Bearer(user) => f.debug_tuple("Bearer").field(user).finish(),
-            Self::Signed => f.write_str("Signed"),
-        }
-    }
 }
 
 impl Caller {

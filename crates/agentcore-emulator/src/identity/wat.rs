@@ -18,7 +18,7 @@ use crate::jwt::{sign_hs256, verify_hs256};
 pub(crate) const MAX_CACHED_WATS: usize = 1024;
 
 /// What a verified token is bound to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) struct Bound {
     pub(crate) workload: String,
     pub(crate) user: Option<String>,
