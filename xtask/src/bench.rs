@@ -12,6 +12,7 @@ mod idle;
 mod load;
 mod mcp;
 mod measure;
+mod otel;
 mod report;
 mod shell;
 
@@ -29,7 +30,7 @@ use crate::process::{self, KillOnDrop, free_port};
 pub(crate) const SESSION_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
 
 const USAGE: &str = "\
-usage: cargo xtask bench [--rounds N] [--secs S] [--quick] [--no-write] [--client] [--mcp]
+usage: cargo xtask bench [--rounds N] [--secs S] [--quick] [--no-write] [--client] [--mcp] [--otel]
 
 Benchmarks the agent host (example bench_agent) against a bare-hyper baseline over
 loopback: /ping and /invocations (50 keep-alive connections), SSE (1000 events of 100 B
@@ -49,6 +50,8 @@ sections of docs/BENCHMARKS.md.
   --no-write   print the report only, leave docs/BENCHMARKS.md alone
   --client     the client streams and shells only
   --mcp        MCP `tools/call` only
+  --otel       invocations with the server's `otel` feature exporting spans against
+               OTEL_SDK_DISABLED=true only (`## OpenTelemetry (server)`)
 ";
 
 /// Concurrent connections of every load.
@@ -113,6 +116,8 @@ struct Options {
     client_only: bool,
     /// MCP `tools/call` only.
     mcp_only: bool,
+    /// OpenTelemetry on against off only.
+    otel_only: bool,
 }
 
 /// Runs `cargo xtask bench` with the arguments after `bench`.
@@ -165,6 +170,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         write: true,
         client_only: false,
         mcp_only: false,
+        otel_only: false,
     };
     let (mut rounds, mut secs) = (None, None);
     let mut loadgen: Option<Load> = None;
@@ -194,6 +200,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--no-write" => options.write = false,
             "--client" => options.client_only = true,
             "--mcp" => options.mcp_only = true,
+            "--otel" => options.otel_only = true,
             "--client-stream" => {
                 let name = value(arg)?;
                 let stream = client::Stream::parse(name);
@@ -327,6 +334,9 @@ fn bench(options: &Options) -> Result<(), String> {
     };
     if options.mcp_only {
         return mcp::run(options, &binaries, &root, &target);
+    }
+    if options.otel_only {
+        return otel::run(options, &binaries, &root);
     }
     build(&root)?;
     if !options.client_only {

@@ -59,6 +59,10 @@ async fn echo(upgrade: WebSocketUpgrade, _ctx: RequestContext) -> Result<(), Box
 
 #[tokio::main]
 async fn main() -> Result<(), agentcore_server::ServeError> {
+    // `cargo xtask bench --otel`: the log lines and, with the `otel` feature, the exporter.
+    if std::env::var_os("BENCH_LOG_INIT").is_some() {
+        let _ = agentcore_server::log::init();
+    }
     App::new()
         .host(IpAddr::V4(Ipv4Addr::LOCALHOST))
         .entrypoint(invoke)

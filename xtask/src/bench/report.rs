@@ -190,6 +190,11 @@ impl Report {
 
     /// The two rows of one load: CPU per unit against its target, and throughput.
     fn load_rows(&self, load: Load) -> Vec<String> {
+        self.rows_as(load, meaning(load))
+    }
+
+    /// [`Report::load_rows`] with this title, unit and target.
+    fn rows_as(&self, load: Load, meaning: Meaning) -> Vec<String> {
         let mut rows = Vec::new();
         let (Some(agent), Some(base)) = (
             self.figures(load, Side::Agent),
@@ -201,7 +206,7 @@ impl Report {
             title,
             unit,
             target,
-        } = meaning(load);
+        } = meaning;
         let ratio = agent.cpu_us / base.cpu_us;
         rows.push(row(
             &format!("{title}: server CPU per {unit}"),
@@ -239,6 +244,24 @@ impl Report {
             "|---|---:|---:|---:|---|---|".to_owned(),
         ];
         rows.extend(self.load_rows(Load::Mcp));
+        rows.join("\n") + "\n"
+    }
+
+    /// The table of the OpenTelemetry load: invocations exporting spans (the agent
+    /// side) against the same agent with `OTEL_SDK_DISABLED=true` (the baseline side).
+    pub(crate) fn otel_table(&self) -> String {
+        let mut rows = vec![
+            "| Measure | otel on | otel off | on / off | target | |".to_owned(),
+            "|---|---:|---:|---:|---|---|".to_owned(),
+        ];
+        rows.extend(self.rows_as(
+            Load::Invoke,
+            Meaning {
+                title: "`POST /invocations` (JSON echo), one span exported each".to_owned(),
+                unit: "request",
+                target: 1.15,
+            },
+        ));
         rows.join("\n") + "\n"
     }
 
