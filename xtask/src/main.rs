@@ -4,11 +4,13 @@
 //! Run `cargo xtask help` for the list of tasks.
 
 mod bench;
+mod browser;
 mod conformance;
 mod interop;
 mod layers;
 mod process;
 mod release;
+mod secrets;
 
 use std::process::ExitCode;
 
@@ -18,6 +20,8 @@ usage: cargo xtask <task> [args]
 tasks:
   bench         benchmark the agent host against a bare-hyper baseline and write
                 docs/BENCHMARKS.md; `cargo xtask bench --help` for its flags
+  browser-test  the web-console example in headless Chromium (Playwright) against the
+                emulator; `cargo xtask browser-test --help` for its flags
   conformance   run the shared conformance suites (http, sigv4, dataplane);
                 `cargo xtask conformance --help` for its flags
   interop       run the official Python clients (boto3, the bedrock-agentcore SDK)
@@ -33,6 +37,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("bench") => bench::run(&args[1..]),
+        Some("browser-test") => browser::run(&args[1..]),
         Some("conformance") => conformance::run(&args[1..]),
         Some("interop") => interop::run(&args[1..]),
         Some("layers") => layers::run(&args[1..]),

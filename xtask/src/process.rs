@@ -1,8 +1,9 @@
 //! Child processes the xtask starts and must not leave behind.
 
+use std::env;
 use std::fs::{self, File};
-use std::io;
-use std::net::TcpListener;
+use std::io::{self, Read as _, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -141,8 +142,72 @@ pub(crate) fn free_port() -> Result<u16, String> {
     port.map_err(|e| format!("cannot find a free port: {e}"))
 }
 
+/// The workspace's target directory: `CARGO_TARGET_DIR` (relative to `root`), else
+/// `root/target`.
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR").map_or(root.join("target"), |dir| root.join(dir))
+}
+
+/// `GET path` on 127.0.0.1:`port` answered 200 (a one-shot HTTP/1.1 exchange).
+pub(crate) fn http_ok(port: u16, path: &str) -> bool {
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_secs(1)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
+}
+
+/// Runs a test driver with its output passed through, killing it past `deadline`;
+/// `Ok(true)` when it exits with 0. `what` names it in messages.
+pub(crate) fn run_with_deadline(
+    mut command: Command,
+    what: &str,
+    deadline: Duration,
+) -> Result<bool, String> {
+    let child = command
+        .spawn()
+        .map_err(|e| format!("cannot run {what} ({:?}): {e}", command.get_program()))?;
+    let mut child = KillOnDrop(child);
+    let until = Instant::now() + deadline;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Ok(status.success()),
+            Ok(None) if Instant::now() >= until => {
+                return Err(format!(
+                    "{what} did not finish within {} s; stopped",
+                    deadline.as_secs()
+                ));
+            }
+            Ok(None) => sleep(POLL_INTERVAL),
+            Err(e) => return Err(format!("cannot wait for {what}: {e}")),
+        }
+    }
+}
+
+/// Only what the run says: none of the machine's AWS profiles, region, credentials or
+/// retry settings (every `AWS_*` variable removed; the config files pointed at one that
+/// does not exist, which the SDKs read as empty), and no instance metadata lookups.
+pub(crate) fn without_machine_aws_settings(command: &mut Command, target: &Path) {
+    for (name, _) in env::vars_os() {
+        if name.to_string_lossy().starts_with("AWS_") {
+            command.env_remove(name);
+        }
+    }
+    let no_file = target.join("interop-no-such-aws-file");
+    command
+        .env("AWS_CONFIG_FILE", &no_file)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &no_file)
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+}
+
 /// The last lines of a log file, for an error message.
-fn log_tail(log: &Path) -> String {
+pub(crate) fn log_tail(log: &Path) -> String {
     let text = fs::read_to_string(log).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(20)..].join("\n")
