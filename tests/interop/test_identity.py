@@ -4,7 +4,9 @@ and USER_FEDERATION consent, and the workload access token the emulator hands th
 with each invocation."""
 
 import asyncio
+import hashlib
 import json
+import os
 import unittest
 import urllib.error
 import urllib.parse
@@ -25,6 +27,8 @@ import support
 
 # The header the agent gets its workload access token in.
 WAT_HEADER = "x-amz-bedrock-agentcore-identity-wat"
+# The runtime of the identity_agent example.
+IDENTITY_ARN = os.environ["AGENTCORE_INTEROP_IDENTITY_ARN"]
 # The SDK's poller sleeps this long between polls (5 s by default).
 POLL_INTERVAL_S = 0.05
 
@@ -252,6 +256,37 @@ class InjectedToken(unittest.TestCase):
         # SigV4: for the user-id header's user, and none without it.
         self.assertTrue(self.seen_wat(support.client(), runtimeUserId="erin"))
         self.assertIsNone(self.seen_wat(support.client()))
+
+
+class IdentityAgentExample(unittest.TestCase):
+    """The `identity_agent` example behind the emulator (its own runtime): it fetches the
+    provider's key with the workload access token the emulator injected for the caller's
+    user, through agentcore-client's helpers, and answers the key's SHA-256."""
+
+    def ask(self, boto_client, provider, **extra):
+        response = boto_client.invoke_agent_runtime(
+            agentRuntimeArn=IDENTITY_ARN,
+            runtimeSessionId=support.session_id(),
+            contentType="application/json",
+            payload=support.payload({"provider": provider}),
+            **extra,
+        )
+        return json.loads(response["response"].read())
+
+    def test_identity_agent_example_gets_its_key_with_the_injected_token(self):
+        expected = hashlib.sha256(support.API_KEY.encode()).hexdigest()
+        answer = self.ask(support.client(), support.API_KEY_PROVIDER, runtimeUserId="frank")
+        self.assertEqual(answer, {"api_key_sha256": expected})
+        jwt = support.hs256_jwt(support.JWT_SECRET, sub="grace")
+        answer = self.ask(support.bearer_client(jwt), support.API_KEY_PROVIDER)
+        self.assertEqual(answer, {"api_key_sha256": expected})
+        self.assertNotIn(support.API_KEY, json.dumps(answer))
+
+    def test_identity_agent_example_without_a_user_fails_as_the_runtime_does(self):
+        # SigV4 without a user id: no token reaches the agent; its 500 is the runtime's 424.
+        with self.assertRaises(ClientError) as refused:
+            self.ask(support.client(), support.API_KEY_PROVIDER)
+        self.assertEqual(refused.exception.response["Error"]["Code"], "RuntimeClientError")
 
 
 if __name__ == "__main__":

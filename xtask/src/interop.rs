@@ -47,6 +47,9 @@ const REGION: &str = "us-east-1";
 const SIGNING_HOST: &str = "bedrock-agentcore.us-east-1.amazonaws.com";
 /// A header the emulator is told to forward (`--forward-header`).
 const FORWARD_HEADER: &str = "X-Interop-Forwarded";
+/// The runtime of the `identity_agent` example (the same workload as every runtime).
+const IDENTITY_ARN: &str =
+    "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/interop-identity-agent";
 /// The emulator's workload identity (`--workload`): the runtime is it.
 const WORKLOAD: &str = "interop-workload";
 /// The emulator's API key credential provider.
@@ -145,13 +148,15 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
         "ag_ui_agent",
         "--example",
         "a2a_agent",
+        "--example",
+        "identity_agent",
         "--features",
         "agentcore-server/mcp,agentcore-server/ag-ui,agentcore-server/a2a",
     ];
     process::cargo(
         &root,
         &args,
-        "the emulator, the conformance agent, the MCP server, the AG-UI and A2A agents",
+        "the emulator, the conformance agent, the MCP server, the AG-UI, A2A and identity agents",
     )?;
     let python = match given {
         Some(python) => python,
@@ -203,13 +208,41 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
     a2a_agent.wait_ready(|| ping(a2a_port))?;
     let a2a_url = format!("http://127.0.0.1:{a2a_port}");
 
+    // The emulator's port first: the identity agent calls its Identity data plane.
     let port = free_port()?;
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let identity_port = free_port()?;
+    let identity_log = target.join("interop-identity-agent.log");
+    let no_file = target.join("interop-no-such-aws-file");
+    let mut identity_agent = Command::new(
+        release
+            .join("examples")
+            .join(format!("identity_agent{exe}")),
+    );
+    identity_agent
+        .env("PORT", identity_port.to_string())
+        .env("AWS_REGION", REGION)
+        .env("AWS_ACCESS_KEY_ID", &secrets.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &secrets.secret_access_key)
+        .env("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", &endpoint)
+        .env("AWS_CONFIG_FILE", &no_file)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &no_file)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("BEDROCK_AGENTCORE_DP_ENDPOINT");
+    let mut identity_agent =
+        Service::start("the identity agent", identity_agent, &root, &identity_log)?;
+    identity_agent.wait_ready(|| ping(identity_port))?;
+    let identity_url = format!("http://127.0.0.1:{identity_port}");
+
     let emulator_log = target.join("interop-emulator.log");
     let agent_url = format!("http://127.0.0.1:{agent_port}");
     let mut emulator = Command::new(release.join(format!("agentcore-emulator{exe}")));
     emulator
         .args(["--listen", &format!("127.0.0.1:{port}")])
         .args(["--agent", &agent_url, "--arn", ARN])
+        .args(["--arn", &format!("{IDENTITY_ARN}={identity_url}")])
         .args(["--signing-host", SIGNING_HOST])
         .args(["--forward-header", FORWARD_HEADER])
         .args(["--workload", WORKLOAD])
@@ -239,7 +272,6 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
             tests.env_remove(name);
         }
     }
-    let no_file = target.join("interop-no-such-aws-file");
     tests
         .env("AWS_CONFIG_FILE", &no_file)
         .env("AWS_SHARED_CREDENTIALS_FILE", &no_file)
@@ -256,6 +288,7 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
         .env("AGENTCORE_INTEROP_AG_UI_URL", &ag_ui_url)
         .env("AGENTCORE_INTEROP_A2A_URL", &a2a_url)
         .env("AGENTCORE_INTEROP_ARN", ARN)
+        .env("AGENTCORE_INTEROP_IDENTITY_ARN", IDENTITY_ARN)
         .env("AGENTCORE_INTEROP_REGION", REGION)
         .env("AGENTCORE_INTEROP_SIGNING_HOST", SIGNING_HOST)
         .env("AGENTCORE_INTEROP_FORWARD_HEADER", FORWARD_HEADER)
@@ -289,17 +322,19 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
         &mut mcp_server,
         &mut ag_ui_agent,
         &mut a2a_agent,
+        &mut identity_agent,
     ] {
         service.check_alive();
     }
     if !passed {
         eprintln!(
-            "note: the logs are {}, {}, {}, {} and {}",
+            "note: the logs are {}, {}, {}, {}, {} and {}",
             emulator_log.display(),
             agent_log.display(),
             mcp_log.display(),
             ag_ui_log.display(),
-            a2a_log.display()
+            a2a_log.display(),
+            identity_log.display()
         );
     }
     Ok(passed)
