@@ -42,7 +42,7 @@ pub const LOCAL_USER_ID_ENV: &str = "AGENTCORE_LOCAL_USER_ID";
 ///   `AGENTCORE_LOCAL_USER_ID` for [`from_env`](Self::from_env)), fetched once and
 ///   cached; refreshed once if the service refuses it.
 /// - **`USER_FEDERATION`**: the authorization URL goes to a callback (or
-///   [`start`](Oauth2TokenBuilder::start) hands it over), and the token is polled for
+///   [`start`](super::Oauth2TokenBuilder::start) hands it over), and the token is polled for
 ///   within [`PollPolicy`]; dropping the future stops the polling.
 ///
 /// Cheap to clone (one `Arc`). Its `Debug` shows no token.

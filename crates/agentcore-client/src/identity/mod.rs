@@ -10,7 +10,7 @@
 //! [`get_resource_oauth2_token`](crate::RuntimeClient::get_resource_oauth2_token),
 //! [`get_resource_api_key`](crate::RuntimeClient::get_resource_api_key) and
 //! [`complete_resource_token_auth`](crate::RuntimeClient::complete_resource_token_auth).
-//! They are signed for the client's region ([`Error::NoRegion`](crate::Error::NoRegion)
+//! They are signed for the client's region ([`Error::NoRegion`]
 //! without one).
 //!
 //! **The helpers**, as short as the reference's decorators, take any

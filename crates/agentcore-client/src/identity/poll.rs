@@ -18,7 +18,7 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 pub const DEFAULT_POLL_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// How a `USER_FEDERATION` flow waits for the user: a poll every `interval`, giving up
-/// with [`Error::ConsentTimeout`] once `timeout` has passed. Dropping the future that
+/// with [`Error::ConsentTimeout`](crate::Error::ConsentTimeout) once `timeout` has passed. Dropping the future that
 /// waits stops the polling at once.
 ///
 /// ```
