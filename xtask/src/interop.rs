@@ -9,16 +9,15 @@
 use std::env;
 use std::ffi::OsString;
 use std::fs;
-use std::hash::{BuildHasher as _, RandomState};
-use std::io::{self, Read as _, Write as _};
-use std::net::{SocketAddr, TcpStream};
+use std::io;
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
-use std::thread::sleep;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use crate::conformance::workspace_root;
-use crate::process::{self, KillOnDrop, POLL_INTERVAL, Service, free_port};
+use crate::process::{self, Service, free_port, http_ok};
+use crate::secrets::Secrets;
 
 const USAGE: &str = "\
 usage: cargo xtask interop [--python PATH] [-k PATTERN]...
@@ -129,7 +128,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
 /// `Ok(false)` when a test failed.
 fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, String> {
     let root = workspace_root();
-    let target = env::var_os("CARGO_TARGET_DIR").map_or(root.join("target"), |d| root.join(d));
+    let target = process::target_dir(&root);
     let given = python.map(given_interpreter).transpose()?;
     let args = [
         "build",
@@ -175,7 +174,7 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
     );
     agent.env("PORT", agent_port.to_string());
     let mut agent = Service::start("the conformance agent", agent, &root, &agent_log)?;
-    agent.wait_ready(|| ping(agent_port))?;
+    agent.wait_ready(|| http_ok(agent_port, "/ping"))?;
 
     // The MCP server reads MCP_PORT; PORT, set for the HTTP contract, it must not read.
     let mcp_port = free_port()?;
@@ -185,7 +184,7 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
         .env("MCP_PORT", mcp_port.to_string())
         .env("PORT", agent_port.to_string());
     let mut mcp_server = Service::start("the MCP server", mcp_server, &root, &mcp_log)?;
-    mcp_server.wait_ready(|| ping(mcp_port))?;
+    mcp_server.wait_ready(|| http_ok(mcp_port, "/ping"))?;
     let mcp_url = format!("http://127.0.0.1:{mcp_port}/mcp");
 
     // The AG-UI agent is an HTTP agent: PORT.
@@ -194,7 +193,7 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
     let mut ag_ui_agent = Command::new(release.join("examples").join(format!("ag_ui_agent{exe}")));
     ag_ui_agent.env("PORT", ag_ui_port.to_string());
     let mut ag_ui_agent = Service::start("the AG-UI agent", ag_ui_agent, &root, &ag_ui_log)?;
-    ag_ui_agent.wait_ready(|| ping(ag_ui_port))?;
+    ag_ui_agent.wait_ready(|| http_ok(ag_ui_port, "/ping"))?;
     let ag_ui_url = format!("http://127.0.0.1:{ag_ui_port}");
 
     // The A2A agent reads A2A_PORT; PORT, set for the HTTP contract, it must not read.
@@ -205,7 +204,7 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
         .env("A2A_PORT", a2a_port.to_string())
         .env("PORT", agent_port.to_string());
     let mut a2a_agent = Service::start("the A2A agent", a2a_agent, &root, &a2a_log)?;
-    a2a_agent.wait_ready(|| ping(a2a_port))?;
+    a2a_agent.wait_ready(|| http_ok(a2a_port, "/ping"))?;
     let a2a_url = format!("http://127.0.0.1:{a2a_port}");
 
     // The emulator's port first: the identity agent calls its Identity data plane.
@@ -213,27 +212,22 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
     let endpoint = format!("http://127.0.0.1:{port}");
     let identity_port = free_port()?;
     let identity_log = target.join("interop-identity-agent.log");
-    let no_file = target.join("interop-no-such-aws-file");
     let mut identity_agent = Command::new(
         release
             .join("examples")
             .join(format!("identity_agent{exe}")),
     );
+    process::without_machine_aws_settings(&mut identity_agent, &target);
     identity_agent
         .env("PORT", identity_port.to_string())
         .env("AWS_REGION", REGION)
         .env("AWS_ACCESS_KEY_ID", &secrets.access_key_id)
         .env("AWS_SECRET_ACCESS_KEY", &secrets.secret_access_key)
         .env("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", &endpoint)
-        .env("AWS_CONFIG_FILE", &no_file)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &no_file)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
         .env_remove("BEDROCK_AGENTCORE_DP_ENDPOINT");
     let mut identity_agent =
         Service::start("the identity agent", identity_agent, &root, &identity_log)?;
-    identity_agent.wait_ready(|| ping(identity_port))?;
+    identity_agent.wait_ready(|| http_ok(identity_port, "/ping"))?;
     let identity_url = format!("http://127.0.0.1:{identity_port}");
 
     let emulator_log = target.join("interop-emulator.log");
@@ -265,17 +259,8 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
     tests
         .arg(root.join("tests").join("interop").join("run.py"))
         .args(patterns.iter().flat_map(|p| ["-k", p]));
-    // Only what the run says: no AWS profile, region, credentials or retry settings of
-    // the machine's (a missing config file is an empty one to botocore).
-    for (name, _) in env::vars_os() {
-        if name.to_string_lossy().starts_with("AWS_") {
-            tests.env_remove(name);
-        }
-    }
+    process::without_machine_aws_settings(&mut tests, &target);
     tests
-        .env("AWS_CONFIG_FILE", &no_file)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &no_file)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("PYTHONUNBUFFERED", "1")
         .env(
@@ -311,7 +296,7 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
         python.display()
     );
     let started = Instant::now();
-    let passed = run_with_deadline(tests, &python)?;
+    let passed = process::run_with_deadline(tests, "the interop suite", SUITE_DEADLINE)?;
     eprintln!(
         "interop suite took {:.1} s",
         started.elapsed().as_secs_f64()
@@ -424,109 +409,6 @@ fn venv_interpreter(root: &Path, target: &Path) -> Result<PathBuf, String> {
     Ok(python)
 }
 
-/// Runs the test process with its output passed through, killing it past the deadline;
-/// `Ok(true)` when it exits with 0.
-fn run_with_deadline(mut command: Command, python: &Path) -> Result<bool, String> {
-    let child = command
-        .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
-    let mut child = KillOnDrop(child);
-    let deadline = Instant::now() + SUITE_DEADLINE;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Ok(status.success()),
-            Ok(None) if Instant::now() >= deadline => {
-                return Err(format!(
-                    "the interop suite did not finish within {} s; stopped",
-                    SUITE_DEADLINE.as_secs()
-                ));
-            }
-            Ok(None) => sleep(POLL_INTERVAL),
-            Err(e) => return Err(format!("cannot wait for the interop suite: {e}")),
-        }
-    }
-}
-
-/// `GET /ping` answered 200 (a one-shot HTTP/1.1 exchange).
-fn ping(port: u16) -> bool {
-    let address = SocketAddr::from(([127, 0, 0, 1], port));
-    let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_secs(1)) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    let request = "GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    if stream.write_all(request.as_bytes()).is_err() {
-        return false;
-    }
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
-}
-
-/// The run's secrets: fake, made afresh for each run.
-#[derive(Debug)]
-struct Secrets {
-    bearer_token: String,
-    jwt_secret: String,
-    access_key_id: String,
-    secret_access_key: String,
-    /// What the API key provider answers.
-    api_key: String,
-    /// What the OAuth2 provider answers.
-    oauth2_token: String,
-}
-
-impl Secrets {
-    fn new() -> Secrets {
-        let mut random = Random::new();
-        const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-        const MIXED: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        Secrets {
-            bearer_token: format!("interop-{}", random.text(MIXED, 32)),
-            jwt_secret: random.text(MIXED, 40),
-            access_key_id: format!("AKIA{}", random.text(UPPER, 16)),
-            secret_access_key: random.text(MIXED, 40),
-            api_key: format!("sk-interop-{}", random.text(MIXED, 32)),
-            oauth2_token: format!("gho_interop{}", random.text(MIXED, 32)),
-        }
-    }
-
-    /// `AK:SK`, as `--credentials` takes them.
-    fn credentials(&self) -> String {
-        format!("{}:{}", self.access_key_id, self.secret_access_key)
-    }
-}
-
-/// Unpredictable enough for fake credentials that live as long as one run: the standard
-/// library's randomly keyed hasher over a counter and the clock.
-struct Random {
-    state: RandomState,
-    counter: u64,
-}
-
-impl Random {
-    fn new() -> Random {
-        Random {
-            state: RandomState::new(),
-            counter: 0,
-        }
-    }
-
-    fn next(&mut self) -> u64 {
-        self.counter += 1;
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        self.state
-            .hash_one((self.counter, nanos, std::process::id()))
-    }
-
-    fn text(&mut self, alphabet: &[u8], len: usize) -> String {
-        (0..len)
-            .map(|_| char::from(alphabet[(self.next() % alphabet.len() as u64) as usize]))
-            .collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -590,26 +472,6 @@ mod tests {
         );
         let twice = parse(&["--python", "a", "--python=b"]).unwrap_err();
         assert!(twice.contains("more than once"), "{twice}");
-    }
-
-    #[test]
-    fn secrets_are_fresh_and_shaped_like_aws_ones() {
-        let (a, b) = (Secrets::new(), Secrets::new());
-        assert_ne!(a.secret_access_key, b.secret_access_key);
-        assert_ne!(a.bearer_token, b.bearer_token);
-        assert_ne!(a.api_key, b.api_key);
-        assert_ne!(a.oauth2_token, b.oauth2_token);
-        // They travel as NAME=SECRET in comma-separated lists.
-        assert!(!format!("{}{}", a.api_key, a.oauth2_token).contains([',', '=']));
-        assert_eq!(a.access_key_id.len(), 20);
-        assert!(a.access_key_id.starts_with("AKIA"));
-        assert!(
-            a.access_key_id
-                .bytes()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        );
-        assert_eq!(a.secret_access_key.len(), 40);
-        assert!(!a.credentials()[a.access_key_id.len() + 1..].contains(':'));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Fake secrets for a run against the emulator, made afresh each run: a bearer token and
-//! SigV4 credentials.
+//! Fake secrets for a run against the emulator, made afresh each run: a bearer token, an
+//! HS256 JWT secret, SigV4 credentials, what the Identity providers answer.
 
 use std::hash::{BuildHasher as _, RandomState};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -8,8 +8,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 #[derive(Debug)]
 pub(crate) struct Secrets {
     pub(crate) bearer_token: String,
+    pub(crate) jwt_secret: String,
     pub(crate) access_key_id: String,
     pub(crate) secret_access_key: String,
+    /// What the API key provider answers.
+    pub(crate) api_key: String,
+    /// What the OAuth2 provider answers.
+    pub(crate) oauth2_token: String,
 }
 
 /// Letters and digits, for tokens and secret keys.
@@ -21,9 +26,12 @@ impl Secrets {
     pub(crate) fn new() -> Secrets {
         let mut random = Random::new();
         Secrets {
-            bearer_token: format!("local-{}", random.text(MIXED, 32)),
+            bearer_token: format!("interop-{}", random.text(MIXED, 32)),
+            jwt_secret: random.text(MIXED, 40),
             access_key_id: format!("AKIA{}", random.text(UPPER, 16)),
             secret_access_key: random.text(MIXED, 40),
+            api_key: format!("sk-interop-{}", random.text(MIXED, 32)),
+            oauth2_token: format!("gho_interop{}", random.text(MIXED, 32)),
         }
     }
 
@@ -74,6 +82,10 @@ mod tests {
         let (a, b) = (Secrets::new(), Secrets::new());
         assert_ne!(a.secret_access_key, b.secret_access_key);
         assert_ne!(a.bearer_token, b.bearer_token);
+        assert_ne!(a.api_key, b.api_key);
+        assert_ne!(a.oauth2_token, b.oauth2_token);
+        // They travel as NAME=SECRET in comma-separated lists.
+        assert!(!format!("{}{}", a.api_key, a.oauth2_token).contains([',', '=']));
         assert_eq!(a.access_key_id.len(), 20);
         assert!(a.access_key_id.starts_with("AKIA"));
         assert!(
