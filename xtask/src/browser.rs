@@ -129,10 +129,10 @@ fn run_browser(chromium: &Path) -> Result<bool, String> {
         "web-console",
         "--bin",
         "web-console",
-        // The features `cargo xtask interop` builds the server with: the same artifacts,
-        // so that after it (as in CI) only the console is compiled.
+        // Those `cargo xtask interop` builds the server with: after it (as in CI), the
+        // same artifacts serve and only the console is compiled.
         "--features",
-        "agentcore-server/mcp,agentcore-server/ag-ui,agentcore-server/a2a",
+        process::EXAMPLE_FEATURES,
     ];
     process::cargo(
         &root,

@@ -150,7 +150,7 @@ fn run_suite(python: Option<PathBuf>, patterns: &[String]) -> Result<bool, Strin
         "--example",
         "identity_agent",
         "--features",
-        "agentcore-server/mcp,agentcore-server/ag-ui,agentcore-server/a2a",
+        process::EXAMPLE_FEATURES,
     ];
     process::cargo(
         &root,

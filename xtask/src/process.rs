@@ -15,6 +15,11 @@ const STARTUP_DEADLINE: Duration = Duration::from_secs(30);
 /// How often a wait looks again.
 pub(crate) const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
+/// The server features the suites build the example agents with (one set for all, so
+/// that `interop` and `browser-test` share one build of the server).
+pub(crate) const EXAMPLE_FEATURES: &str =
+    "agentcore-server/mcp,agentcore-server/ag-ui,agentcore-server/a2a";
+
 /// A child process killed (and reaped) when dropped, on every path out, panics included.
 #[derive(Debug)]
 pub(crate) struct KillOnDrop(pub(crate) Child);
