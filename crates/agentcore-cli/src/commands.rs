@@ -1,4 +1,5 @@
-//! The subcommands.
+//! The data-plane subcommands (`invoke`, `exec`, `stop`, `presign`, `ws`) and the set-up
+//! the others share (the client, the session, payloads).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -11,28 +12,10 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 use crate::args::{
-    Cli, Command, Exec, Global, Invoke, PayloadSource, Presign as PresignArgs, Stop, Ws,
-    required_arn,
+    Exec, Global, Invoke, PayloadSource, Presign as PresignArgs, Stop, Ws, required_arn,
 };
 use crate::exit::{Code, Failure};
 use crate::output;
-
-/// Runs the command line; the process's exit code.
-pub(crate) async fn run(cli: Cli) -> Result<ExitCode, Failure> {
-    let global = &cli.global;
-    match &cli.command {
-        Command::Invoke(args) => invoke(global, args).await,
-        Command::Exec(args) => exec(global, args).await,
-        Command::Stop(args) => stop(global, args).await,
-        Command::Presign(args) => presign(global, args).await,
-        Command::Ws(args) => ws(global, args).await,
-        Command::Mcp(command) => crate::mcp::run(global, command).await,
-        #[cfg(unix)]
-        Command::Shell(args) => crate::shell::run(global, args).await,
-        #[cfg(unix)]
-        Command::Dev(args) => crate::dev::run(args).await,
-    }
-}
 
 pub(crate) fn io_failure(err: std::io::Error) -> Failure {
     Failure {
@@ -109,7 +92,7 @@ pub(crate) async fn read_json(source: PayloadSource) -> Result<serde_json::Value
     serde_json::from_slice(&bytes).map_err(|err| Failure::usage(format!("not JSON: {err}")))
 }
 
-async fn invoke(global: &Global, args: &Invoke) -> Result<ExitCode, Failure> {
+pub(crate) async fn invoke(global: &Global, args: &Invoke) -> Result<ExitCode, Failure> {
     let (arn, payload) = args.arn_and_payload().map_err(Failure::usage)?;
     let session = session(global, Some(&arn))?;
     let payload = read_payload(PayloadSource::from_arg(payload.as_deref())).await?;
@@ -140,7 +123,7 @@ async fn invoke(global: &Global, args: &Invoke) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn exec(global: &Global, args: &Exec) -> Result<ExitCode, Failure> {
+pub(crate) async fn exec(global: &Global, args: &Exec) -> Result<ExitCode, Failure> {
     let (arn, command) = args.arn_and_command().map_err(Failure::usage)?;
     let session = session(global, Some(&arn))?;
     let client = client(global).await?;
@@ -189,7 +172,7 @@ async fn exec(global: &Global, args: &Exec) -> Result<ExitCode, Failure> {
     })
 }
 
-async fn stop(global: &Global, args: &Stop) -> Result<ExitCode, Failure> {
+pub(crate) async fn stop(global: &Global, args: &Stop) -> Result<ExitCode, Failure> {
     let session = session(global, args.arn.as_deref())?;
     let client = client(global).await?;
     let mut request = client.stop_runtime_session(&session);
@@ -201,7 +184,7 @@ async fn stop(global: &Global, args: &Stop) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn presign(global: &Global, args: &PresignArgs) -> Result<ExitCode, Failure> {
+pub(crate) async fn presign(global: &Global, args: &PresignArgs) -> Result<ExitCode, Failure> {
     let session = session(global, args.arn.as_deref())?;
     let client = client(global).await?;
     let mut request = client
@@ -215,7 +198,7 @@ async fn presign(global: &Global, args: &PresignArgs) -> Result<ExitCode, Failur
     Ok(ExitCode::SUCCESS)
 }
 
-async fn ws(global: &Global, args: &Ws) -> Result<ExitCode, Failure> {
+pub(crate) async fn ws(global: &Global, args: &Ws) -> Result<ExitCode, Failure> {
     let session = session(global, args.arn.as_deref())?;
     let client = client(global).await?;
     let mut request = client.connect(&session);
