@@ -345,16 +345,12 @@ fn bench(options: &Options) -> Result<(), String> {
     }
     let (streams, shell) = client::measure(&target.join("release"), &root)?;
     let section = client::section(&streams, &shell);
-    println!("{section}");
-    if options.write {
-        let path = root.join("docs").join("BENCHMARKS.md");
-        report::write_section(&path, &section)?;
-        eprintln!(
-            "wrote the `## Client streams and shells` section of {}",
-            path.display()
-        );
-    }
-    Ok(())
+    report::publish(
+        &root,
+        options.write,
+        "## Client streams and shells",
+        &section,
+    )
 }
 
 /// The agent host against bare hyper: cold start, RSS, each load, idle WebSockets.

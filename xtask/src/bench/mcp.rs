@@ -61,13 +61,7 @@ pub(crate) fn run(
     }
     drop(servers);
     let section = section(options, &report.mcp_table());
-    println!("{section}");
-    if options.write {
-        let path = root.join("docs").join("BENCHMARKS.md");
-        report::write_section(&path, &section)?;
-        eprintln!("wrote the `{HEADING}` section of {}", path.display());
-    }
-    Ok(())
+    report::publish(root, options.write, HEADING, &section)
 }
 
 fn name(side: Side) -> &'static str {

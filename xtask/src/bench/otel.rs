@@ -66,13 +66,7 @@ pub(crate) fn run(options: &Options, binaries: &Binaries, root: &Path) -> Result
         return Err("the OpenTelemetry side exported nothing".into());
     }
     let section = section(options, &report.otel_table(), exported);
-    println!("{section}");
-    if options.write {
-        let path = root.join("docs").join("BENCHMARKS.md");
-        report::write_section(&path, &section)?;
-        eprintln!("wrote the `{HEADING}` section of {}", path.display());
-    }
-    Ok(())
+    report::publish(root, options.write, HEADING, &section)
 }
 
 fn name(side: Side) -> &'static str {

@@ -421,6 +421,22 @@ pub(crate) fn replace_section(doc: &str, section: &str) -> String {
     out
 }
 
+/// Prints `section`, and with `write` puts it into `docs/BENCHMARKS.md` under `heading`.
+pub(crate) fn publish(
+    root: &Path,
+    write: bool,
+    heading: &str,
+    section: &str,
+) -> Result<(), String> {
+    println!("{section}");
+    if write {
+        let path = root.join("docs").join("BENCHMARKS.md");
+        write_section(&path, section)?;
+        eprintln!("wrote the `{heading}` section of {}", path.display());
+    }
+    Ok(())
+}
+
 /// Writes `section` into the file at `path`, creating it with a title if absent.
 pub(crate) fn write_section(path: &Path, section: &str) -> Result<(), String> {
     let doc = match std::fs::read_to_string(path) {
