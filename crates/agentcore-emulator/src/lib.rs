@@ -132,6 +132,54 @@ impl Emulator {
         EmulatorBuilder::default()
     }
 
+    /// Checks a runtime request's credentials as the server does before it serves one:
+    /// a bearer token (fixed, or an HS256 JWT), a SigV4 header signature or presigned
+    /// URL (with its clock skew and expiry rules), else anonymous when allowed; the head
+    /// first, then `body` against what the head declared. `path` is the path as received
+    /// (percent-encoded once), `query` the raw query string, `region` the one the ARN
+    /// names.
+    ///
+    /// Public so that the verifiers can be exercised on arbitrary requests without a
+    /// socket (the fuzz targets in `fuzz/` and their regression tests call it); the
+    /// server itself runs the same two steps around its bounded body read.
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use agentcore_emulator::Emulator;
+    ///
+    /// let emulator = Emulator::builder().bearer_token("t").build();
+    /// let mut headers = http::HeaderMap::new();
+    /// headers.insert("authorization", "Bearer t".parse().unwrap());
+    /// let now = SystemTime::now();
+    /// assert!(emulator.check_credentials("POST", "/x", None, &headers, b"", "us-west-2", now).is_ok());
+    /// headers.insert("authorization", "Bearer other".parse().unwrap());
+    /// let refused = emulator.check_credentials("POST", "/x", None, &headers, b"", "us-west-2", now);
+    /// assert_eq!(refused.unwrap_err().status, 403);
+    /// ```
+    ///
+    /// # Errors
+    /// The service's answer to a request whose credentials do not pass.
+    #[allow(clippy::too_many_arguments)]
+    pub fn check_credentials(
+        &self,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        headers: &http::HeaderMap,
+        body: &[u8],
+        region: &str,
+        now: std::time::SystemTime,
+    ) -> Result<(), ServiceError> {
+        let signed = sigv4::SignedRequest {
+            method,
+            path,
+            query,
+            headers,
+        };
+        let (admission, _) = auth::check_head(&self.config, region, &signed, now, None)?;
+        auth::check_body(&self.config, region, &signed, now, &admission, body)
+    }
+
     /// Listens on `addr` (e.g. `127.0.0.1:0`) and serves in the background.
     ///
     /// ```

@@ -21,6 +21,7 @@
 
 pub mod a2a;
 mod agent;
+pub mod fuzz;
 pub mod mcp;
 mod world;
 

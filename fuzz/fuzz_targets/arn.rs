@@ -1,0 +1,4 @@
+//! `arn`: see `agentcore_testkit::fuzz::arn` for what it feeds and checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| agentcore_testkit::fuzz::arn(data));

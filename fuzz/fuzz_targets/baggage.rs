@@ -1,0 +1,4 @@
+//! `baggage`: see `agentcore_testkit::fuzz::baggage` for what it feeds and checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| agentcore_testkit::fuzz::baggage(data));

@@ -1,0 +1,4 @@
+//! `emulator_jwt`: see `agentcore_testkit::fuzz::emulator_jwt` for what it feeds and checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| agentcore_testkit::fuzz::emulator_jwt(data));
