@@ -6,6 +6,7 @@
 mod bench;
 mod browser;
 mod conformance;
+mod fuzz;
 mod interop;
 mod layers;
 mod process;
@@ -24,6 +25,8 @@ tasks:
                 emulator; `cargo xtask browser-test --help` for its flags
   conformance   run the shared conformance suites (http, sigv4, dataplane);
                 `cargo xtask conformance --help` for its flags
+  fuzz          build the libFuzzer targets of fuzz/ (nightly) and run each for a while;
+                `cargo xtask fuzz --help` for its flags
   interop       run the official Python clients (boto3, the bedrock-agentcore SDK)
                 against the emulator; `cargo xtask interop --help` for its flags
   layers        check a crate's imports between its modules against its layers table
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&args[1..]),
         Some("browser-test") => browser::run(&args[1..]),
         Some("conformance") => conformance::run(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("interop") => interop::run(&args[1..]),
         Some("layers") => layers::run(&args[1..]),
         Some("release") => release::run(&args[1..]),
