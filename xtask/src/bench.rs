@@ -11,9 +11,9 @@ mod client;
 mod idle;
 mod load;
 mod mcp;
-mod measure;
+pub(crate) mod measure;
 mod otel;
-mod report;
+pub(crate) mod report;
 mod shell;
 
 use std::env;
@@ -432,7 +432,7 @@ fn server(options: &Options, binaries: &Binaries, root: &Path) -> Result<(), Str
 
 /// Builds `bench_agent`, the emulator and this binary in release, in one invocation so that both see
 /// the same features of shared crates (serde_json's map, for one).
-fn build(root: &Path) -> Result<(), String> {
+pub(crate) fn build(root: &Path) -> Result<(), String> {
     let args = [
         "build",
         "--release",

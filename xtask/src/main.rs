@@ -12,6 +12,7 @@ mod layers;
 mod process;
 mod release;
 mod secrets;
+mod soak;
 
 use std::process::ExitCode;
 
@@ -33,6 +34,8 @@ tasks:
                 in docs/ARCHITECTURE.md; `cargo xtask layers --help` for its flags
   release       bump the crates to a version, release the changelog, check, package,
                 commit and tag; `cargo xtask release --help` for its flags
+  soak          the agent and the emulator under a mixed load for minutes, sampled;
+                fails on growth or errors; `cargo xtask soak --help` for its flags
   help          print this message
 ";
 
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Some("interop") => interop::run(&args[1..]),
         Some("layers") => layers::run(&args[1..]),
         Some("release") => release::run(&args[1..]),
+        Some("soak") => soak::run(&args[1..]),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             ExitCode::SUCCESS
