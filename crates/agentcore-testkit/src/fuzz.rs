@@ -711,4 +711,28 @@ mod tests {
                 .is_ok()
         );
     }
+
+    /// The panic probing found before the fuzzer existed: an `X-Amz-Expires` that
+    /// overflows the clock. Mutation 3 of `emulator_sigv4` reaches it; refused, no panic.
+    #[test]
+    fn an_expiry_past_the_clock_is_refused() {
+        let (path, pairs) = presigned();
+        let mut pairs = pairs.clone();
+        for pair in pairs.iter_mut().filter(|(k, _)| k == "X-Amz-Expires") {
+            pair.1 = u64::MAX.to_string();
+        }
+        let at = UNIX_EPOCH + Duration::from_secs(SIGNED_AT + 10);
+        let refused = emulator()
+            .check_credentials(
+                "GET",
+                path,
+                Some(&joined(&pairs)),
+                &host_headers(),
+                b"",
+                FUZZ_REGION,
+                at,
+            )
+            .unwrap_err();
+        assert_eq!(refused.status, 403, "{}", refused.message);
+    }
 }
