@@ -19,6 +19,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber, span};
+use tracing_subscriber::filter::{FilterExt, filter_fn};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, MakeWriter};
 use tracing_subscriber::layer::{Context, SubscriberExt};
@@ -99,25 +100,37 @@ pub fn init_with<W>(format: Format, writer: W) -> Result<(), TryInitError>
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    let registry = tracing_subscriber::registry()
-        .with(filter)
-        .with(RequestIdLayer);
+    // RUST_LOG's filter lets the request spans through whatever it says: their ids are on
+    // every line, and (feature `otel`) their server spans are exported.
+    let filter = level_filter().or(filter_fn(is_request_span));
     #[cfg(feature = "otel")]
-    let registry = registry.with(crate::otel::layer());
+    let layers = RequestIdLayer.and_then(crate::otel::layers(is_request_span));
+    #[cfg(not(feature = "otel"))]
+    let layers = RequestIdLayer;
     match format {
-        Format::Json => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .event_format(JsonFormat)
-                    .with_writer(writer),
-            )
-            .try_init(),
-        Format::Text => registry
-            .with(tracing_subscriber::fmt::layer().with_writer(writer))
-            .try_init(),
+        Format::Json => {
+            let lines = tracing_subscriber::fmt::layer()
+                .event_format(JsonFormat)
+                .with_writer(writer);
+            let layers = layers.and_then(lines).with_filter(filter);
+            tracing_subscriber::registry().with(layers).try_init()
+        }
+        Format::Text => {
+            let lines = tracing_subscriber::fmt::layer().with_writer(writer);
+            let layers = layers.and_then(lines).with_filter(filter);
+            tracing_subscriber::registry().with(layers).try_init()
+        }
     }
+}
+
+/// The filter of `RUST_LOG`, else [`DEFAULT_FILTER`].
+fn level_filter() -> EnvFilter {
+    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER))
+}
+
+/// A request span (or an MCP session's), whatever `RUST_LOG` says.
+fn is_request_span(metadata: &tracing::Metadata<'_>) -> bool {
+    metadata.is_span() && metadata.target() == module_path!()
 }
 
 /// The level filter without `RUST_LOG`: `info`; with the `mcp` feature, rmcp's own
@@ -229,8 +242,13 @@ where
         let is_error = *metadata.level() == Level::ERROR || fields.error_type.is_some();
         #[cfg(feature = "otel")]
         let trace = crate::otel::current_ids();
+        #[cfg(feature = "otel")]
+        let (trace_id, span_id) = trace
+            .as_ref()
+            .map(|ids| (ids.trace_id(), ids.span_id()))
+            .unzip();
         #[cfg(not(feature = "otel"))]
-        let trace: Option<(String, String)> = None;
+        let (trace_id, span_id) = (None, None);
         let line = LogLine {
             timestamp: timestamp(SystemTime::now()),
             level: level_name(*metadata.level()),
@@ -238,8 +256,8 @@ where
             logger: metadata.target(),
             request_id: ids.request_id,
             session_id: ids.session_id,
-            trace_id: trace.as_ref().map(|(trace, _)| trace.clone()),
-            span_id: trace.map(|(_, span)| span),
+            trace_id,
+            span_id,
             error_type: fields.error_type,
             error_message: fields.error_message,
             stack_trace: is_error.then(|| {
@@ -272,9 +290,9 @@ struct LogLine<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     session_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    trace_id: Option<String>,
+    trace_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    span_id: Option<String>,
+    span_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -324,29 +342,19 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-/// A request span: its name, the `otel.kind` of a server span with the `otel` feature,
-/// and the request's ids.
+/// A request span: its name and the request's ids.
 macro_rules! span_of {
-    ($name:literal, $context:expr) => {{
-        #[cfg(feature = "otel")]
-        let span = tracing::info_span!(
-            $name,
-            otel.kind = "server",
-            requestId = %$context.request_id,
-            sessionId = $context.session_id.as_deref().map(tracing::field::display),
-        );
-        #[cfg(not(feature = "otel"))]
-        let span = tracing::info_span!(
+    ($name:literal, $context:expr) => {
+        tracing::info_span!(
             $name,
             requestId = %$context.request_id,
             sessionId = $context.session_id.as_deref().map(tracing::field::display),
-        );
-        span
-    }};
+        )
+    };
 }
 
 /// The span of one request, carrying its ids; with the `otel` feature, the server span
-/// continuing the caller's trace (from `headers`).
+/// continuing the caller's trace (from `headers`) goes with it.
 pub(crate) fn request_span(
     name: &'static str,
     context: &crate::context::RequestContext,
@@ -361,7 +369,7 @@ pub(crate) fn request_span(
         _ => (span_of!("invocation", context), "/invocations"),
     };
     #[cfg(feature = "otel")]
-    crate::otel::start(&span, route, headers, context);
+    crate::otel::start(&span, name, route, headers, context);
     #[cfg(not(feature = "otel"))]
     let _ = (route, headers);
     span
@@ -383,6 +391,15 @@ pub(crate) fn request_completed(
             "{message}"
         );
     });
+}
+
+/// Records, on a WebSocket session's span, how its handshake was answered (101 when
+/// accepted).
+pub(crate) fn handshake_answered(span: &tracing::Span, status: http::StatusCode) {
+    #[cfg(feature = "otel")]
+    crate::otel::completed(span, status);
+    #[cfg(not(feature = "otel"))]
+    let _ = (span, status);
 }
 
 /// The span of a stateful MCP session, started by one request and serving the later

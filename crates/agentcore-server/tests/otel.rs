@@ -13,8 +13,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use agentcore_server::WebSocketUpgrade;
+use agentcore_server::ws::WebSocketError;
 use bytes::Bytes;
 use common::child::{CHILD_MODE, child_mode, free_port};
+use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -24,6 +27,8 @@ use opentelemetry_proto::tonic::trace::v1::Span;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use prost::Message;
 use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
+use tracing::Instrument;
 
 const TRACE_ID: &str = "0af7651916cd43dd8448eb211c80319c";
 const PARENT_ID: &str = "b7ad6b7169203331";
@@ -47,12 +52,24 @@ fn child_agent() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         agentcore_server::log::init().expect("the subscriber");
-        let app = agentcore_server::App::new().entrypoint(|payload: Value| async move {
-            let inner = tracing::info_span!("inner_work");
-            let _entered = inner.enter();
-            tracing::info!("working");
-            Ok::<_, std::convert::Infallible>(json!({ "echo": payload }))
-        });
+        let app = agentcore_server::App::new()
+            .entrypoint(|payload: Value| async move {
+                let inner = tracing::info_span!("inner_work");
+                let _entered = inner.enter();
+                tracing::info!("working");
+                tracing::warn!("still working");
+                Ok::<_, std::convert::Infallible>(json!({ "echo": payload }))
+            })
+            .websocket(|upgrade: WebSocketUpgrade, _ctx| async move {
+                let mut socket = upgrade.accept().await?;
+                while let Some(message) = socket.recv_json::<Value>().await? {
+                    socket
+                        .send_json(&message)
+                        .instrument(tracing::info_span!("ws_message"))
+                        .await?;
+                }
+                Ok::<_, WebSocketError>(())
+            });
         if let Err(err) = app.run().await {
             eprintln!("Error: {err:?}");
             std::process::exit(1);
@@ -188,6 +205,33 @@ impl Agent {
         .unwrap()
     }
 
+    /// A WebSocket session on `/ws` with these extra headers: one message sent and its
+    /// echo read, then a close.
+    fn websocket_echo(&self, headers: &[(&str, &str)]) {
+        let mut request = format!("ws://127.0.0.1:{}/ws", self.port)
+            .into_client_request()
+            .unwrap();
+        for (name, value) in headers {
+            request.headers_mut().insert(
+                http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let (mut socket, answer) = tokio_tungstenite::connect_async(request).await.unwrap();
+            assert_eq!(answer.status(), 101);
+            socket
+                .send(tungstenite::Message::text(r#"{"n":1}"#))
+                .await
+                .unwrap();
+            let echo = socket.next().await.unwrap().unwrap();
+            assert_eq!(echo.into_text().unwrap().as_str(), r#"{"n":1}"#);
+            socket.close(None).await.unwrap();
+            while socket.next().await.is_some() {}
+        });
+    }
+
     /// SIGTERM, then its standard output once it exited 0.
     fn stop(mut self) -> String {
         let status = Command::new("kill")
@@ -235,11 +279,12 @@ fn attribute(span: &Span, key: &str) -> Option<String> {
         .map(|kv| text(kv.value.as_ref()))
 }
 
-/// Log lines of the agent's standard output, as JSON.
+/// Log lines of the agent's standard output, as JSON (the first may follow the test
+/// harness's `test child_agent ... `).
 fn log_lines(stdout: &str) -> Vec<Value> {
     stdout
         .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter_map(|line| serde_json::from_str::<Value>(&line[line.find('{')?..]).ok())
         .collect()
 }
 
@@ -413,4 +458,86 @@ fn the_traces_endpoint_is_used_as_is() {
     // No caller trace: a new root.
     assert!(invocation.parent_span_id.is_empty());
     assert_eq!(invocation.trace_id.len(), 16);
+}
+
+#[test]
+fn rust_log_filters_the_handlers_spans_not_the_servers() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (addr, received) = collector(&runtime);
+    let agent = Agent::start(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{addr}")),
+        ("RUST_LOG", "warn".to_owned()),
+    ]);
+    let answer = agent.invoke(
+        &format!(
+            "traceparent: 00-{TRACE_ID}-{PARENT_ID}-01\r\n\
+             x-amzn-bedrock-agentcore-runtime-request-id: req-quiet\r\n"
+        ),
+        &json!({ "n": 1 }),
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let stdout = agent.stop();
+    let spans = received.spans();
+    let invocation = spans
+        .iter()
+        .find(|s| s.name == "invocation")
+        .unwrap_or_else(|| panic!("the server span, whatever RUST_LOG says: {spans:#?}"));
+    assert_eq!(hex(&invocation.trace_id), TRACE_ID);
+    assert_eq!(
+        attribute(invocation, "aws.agentcore.request_id").as_deref(),
+        Some("req-quiet")
+    );
+    assert!(
+        spans.iter().all(|s| s.name != "inner_work"),
+        "an info span under RUST_LOG=warn: {spans:#?}"
+    );
+    // Only the warning is logged, with the request's ids and trace.
+    let lines = log_lines(&stdout);
+    assert!(lines.iter().all(|l| l["level"] == "WARNING"), "{stdout}");
+    let warning = lines
+        .iter()
+        .find(|l| l["message"] == "still working")
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert_eq!(warning["requestId"], "req-quiet");
+    assert_eq!(warning["traceId"], TRACE_ID);
+    assert_eq!(warning["spanId"], hex(&invocation.span_id));
+}
+
+#[test]
+fn a_websocket_session_is_a_server_span_with_its_handshake_status() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (addr, received) = collector(&runtime);
+    let agent = Agent::start(&[("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{addr}"))]);
+    let traceparent = format!("00-{TRACE_ID}-{PARENT_ID}-01");
+    agent.websocket_echo(&[
+        ("traceparent", &traceparent),
+        ("x-amzn-bedrock-agentcore-runtime-session-id", SESSION),
+        ("x-amzn-bedrock-agentcore-runtime-request-id", "req-ws"),
+    ]);
+    agent.stop();
+    let spans = received.spans();
+    let session = spans
+        .iter()
+        .find(|s| s.name == "websocket")
+        .unwrap_or_else(|| panic!("{spans:#?}"));
+    assert_eq!(hex(&session.trace_id), TRACE_ID);
+    assert_eq!(hex(&session.parent_span_id), PARENT_ID);
+    assert_eq!(session.kind, SpanKind::Server as i32);
+    assert_eq!(attribute(session, "http.route").as_deref(), Some("/ws"));
+    assert_eq!(
+        attribute(session, "http.response.status_code").as_deref(),
+        Some("101")
+    );
+    assert_eq!(attribute(session, "session.id").as_deref(), Some(SESSION));
+    assert_eq!(
+        attribute(session, "aws.agentcore.request_id").as_deref(),
+        Some("req-ws")
+    );
+    // The span lasts as long as the session; the handler's span is its child.
+    let message = spans
+        .iter()
+        .find(|s| s.name == "ws_message")
+        .unwrap_or_else(|| panic!("{spans:#?}"));
+    assert_eq!(message.parent_span_id, session.span_id);
+    assert!(session.end_time_unix_nano >= message.end_time_unix_nano);
 }

@@ -85,13 +85,15 @@ pub(super) async fn handle<B>(
             let _ = finish_close(&mut inner, frame).await;
         }
     };
-    state.spawn(tracing::Instrument::instrument(session, span));
-    answer.await.unwrap_or_else(|_| {
+    state.spawn(tracing::Instrument::instrument(session, span.clone()));
+    let response = answer.await.unwrap_or_else(|_| {
         error_json(
             StatusCode::INTERNAL_SERVER_ERROR,
             "WebSocket handler vanished",
         )
-    })
+    });
+    log::handshake_answered(&span, response.status());
+    response
 }
 
 /// The `Sec-WebSocket-Key` of a valid WebSocket handshake request.
