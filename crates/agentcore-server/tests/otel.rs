@@ -52,6 +52,9 @@ fn child_agent() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         agentcore_server::log::init().expect("the subscriber");
+        if child_mode().as_deref() == Some("caller") {
+            return run_caller().await;
+        }
         let app = agentcore_server::App::new()
             .entrypoint(|payload: Value| async move {
                 let inner = tracing::info_span!("inner_work");
@@ -75,6 +78,41 @@ fn child_agent() {
             std::process::exit(1);
         }
     });
+}
+
+/// The runtime the caller agent calls (through the emulator) in the end-to-end test.
+const DOWNSTREAM_ARN: &str =
+    "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/downstream-e2e";
+/// The emulator's bearer token in the end-to-end test.
+const E2E_TOKEN: &str = "e2e-bearer-token";
+
+/// The caller agent: each invocation calls `DOWNSTREAM_ARN` at `EMULATOR_URL` with
+/// agentcore-client (feature `otel`) from a span of its own, and answers what came back.
+async fn run_caller() {
+    let emulator = std::env::var("EMULATOR_URL").expect("EMULATOR_URL");
+    let client = agentcore_client::RuntimeClient::builder()
+        .endpoint(emulator)
+        .region("us-west-2")
+        .bearer_token(E2E_TOKEN)
+        .build()
+        .expect("the client");
+    let app = agentcore_server::App::new().entrypoint(move |payload: Value| {
+        let client = client.clone();
+        async move {
+            let session = agentcore_client::RuntimeSession::new(DOWNSTREAM_ARN.parse()?);
+            let answer = client
+                .invoke(&session)
+                .payload(payload)
+                .send()
+                .instrument(tracing::info_span!("call_downstream"))
+                .await?;
+            Ok::<_, agentcore_server::BoxError>(answer.json::<Value>()?)
+        }
+    });
+    if let Err(err) = app.run().await {
+        eprintln!("Error: {err:?}");
+        std::process::exit(1);
+    }
 }
 
 /// What the collector received: the raw bodies.
@@ -155,6 +193,11 @@ struct Agent {
 
 impl Agent {
     fn start(env: &[(&str, String)]) -> Self {
+        Self::start_as("echo", env)
+    }
+
+    /// The agent of this child mode (`echo`, or `caller`).
+    fn start_as(mode: &str, env: &[(&str, String)]) -> Self {
         let port = free_port();
         let mut command = Command::new(std::env::current_exe().unwrap());
         command
@@ -165,7 +208,7 @@ impl Agent {
                 "--nocapture",
                 "--test-threads=1",
             ])
-            .env(CHILD_MODE, "echo")
+            .env(CHILD_MODE, mode)
             .env("PORT", port.to_string())
             .env("DOCKER_CONTAINER", "1")
             .env("OTEL_BSP_SCHEDULE_DELAY", "60000")
@@ -540,4 +583,79 @@ fn a_websocket_session_is_a_server_span_with_its_handshake_status() {
         .unwrap_or_else(|| panic!("{spans:#?}"));
     assert_eq!(message.parent_span_id, session.span_id);
     assert!(session.end_time_unix_nano >= message.end_time_unix_nano);
+}
+
+#[test]
+fn one_trace_from_agent_through_client_and_emulator_to_agent() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (addr, received) = collector(&runtime);
+    let endpoint = ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{addr}"));
+    let downstream = Agent::start(std::slice::from_ref(&endpoint));
+    let emulator = runtime
+        .block_on(
+            agentcore_emulator::Emulator::builder()
+                .runtime(
+                    DOWNSTREAM_ARN,
+                    &format!("http://127.0.0.1:{}", downstream.port),
+                )
+                .unwrap()
+                .bearer_token(E2E_TOKEN)
+                .build()
+                .start("127.0.0.1:0"),
+        )
+        .unwrap();
+    let caller = Agent::start_as("caller", &[endpoint, ("EMULATOR_URL", emulator.url())]);
+    let answer = caller.invoke(
+        &format!(
+            "traceparent: 00-{TRACE_ID}-{PARENT_ID}-01\r\n\
+             baggage: aws.agentcore.gateway.routing_experiment_arn=arn%3Aaws%3Aexp, \
+             aws.agentcore.gateway.routing_experiment_variant_name=B\r\n\
+             x-amzn-bedrock-agentcore-runtime-request-id: req-upstream\r\n"
+        ),
+        &json!({ "hop": 1 }),
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#"{"echo":{"hop":1}}"#), "{answer}");
+    caller.stop();
+    downstream.stop();
+    let spans = received.spans();
+    let upstream = spans
+        .iter()
+        .find(|s| {
+            s.name == "invocation"
+                && attribute(s, "aws.agentcore.request_id").as_deref() == Some("req-upstream")
+        })
+        .unwrap_or_else(|| panic!("{spans:#?}"));
+    let call = spans
+        .iter()
+        .find(|s| s.name == "call_downstream")
+        .unwrap_or_else(|| panic!("{spans:#?}"));
+    let downstream_span = spans
+        .iter()
+        .find(|s| s.name == "invocation" && s.span_id != upstream.span_id)
+        .unwrap_or_else(|| panic!("{spans:#?}"));
+    // One trace: the platform's caller -> the agent -> its call -> the other agent.
+    for span in [upstream, call, downstream_span] {
+        assert_eq!(hex(&span.trace_id), TRACE_ID, "{span:#?}");
+    }
+    assert_eq!(hex(&upstream.parent_span_id), PARENT_ID);
+    assert_eq!(call.parent_span_id, upstream.span_id);
+    assert_eq!(downstream_span.parent_span_id, call.span_id);
+    // The baggage went on with the call: the other agent's span names the experiment.
+    assert_eq!(
+        attribute(
+            downstream_span,
+            "aws.agentcore.gateway.routing_experiment_variant_name"
+        )
+        .as_deref(),
+        Some("B")
+    );
+    assert_eq!(
+        attribute(
+            downstream_span,
+            "aws.agentcore.gateway.routing_experiment_arn"
+        )
+        .as_deref(),
+        Some("arn:aws:exp")
+    );
 }
