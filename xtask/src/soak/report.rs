@@ -164,12 +164,11 @@ fn samples_table(setup: &Setup, samples: &[Sample], windows: &[Window], rows: us
 
 /// The latency table: whole run, and p99 of the first third after the warm-up against
 /// that of the last.
-fn latency_table(windows: &[Window]) -> String {
+fn latency_table(windows: &[Window], skip: usize) -> String {
     let mut table = String::from(
         "| operation | what it does | ops | errors | p50 ms | p90 ms | p99 ms | max ms | \
          p99 early → late ms |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
-    let skip = ((windows.len() as f64) * verdict::WARMUP).ceil() as usize;
     let rest = &windows[skip.min(windows.len())..];
     let third = rest.len() / 3;
     for (kind, ops, errors) in totals(windows) {
@@ -220,13 +219,15 @@ fn growth_table(verdict: &Verdict) -> String {
 /// The rule, as the docs state it.
 pub(crate) fn rule() -> String {
     format!(
-        "The first {:.0} % of the samples are warm-up and ignored; the rest is cut in thirds, \
+        "The first {:.0} % of the samples (at least those of the first {:.0} s, the life of \
+         a shell left to the emulator's idle reaper) are warm-up and ignored; the rest is cut in thirds, \
          and for each process a measure fails when the median of the last third is above \
          the median of the first third by more than: RSS {:.0} % or {:.0} MiB, whichever is \
          more; file descriptors {:.0}; threads {:.0}; child processes {:.0}. Medians, so that \
          what is in flight at the moment of one sample does not decide. Every operation is \
          expected to succeed: one error fails the run, and so does a process that exits.",
         verdict::WARMUP * 100.0,
+        verdict::MIN_WARMUP_SECS,
         (verdict::RSS_RATIO - 1.0) * 100.0,
         verdict::RSS_SLACK_KIB / 1024.0,
         verdict::FD_SLACK,
@@ -297,7 +298,7 @@ pub(crate) fn section(
         super::super::bench::report::measured_on(),
         samples_table(setup, samples, windows, 10),
         growth_table(verdict),
-        latency_table(windows),
+        latency_table(windows, verdict::warmup(samples)),
         rule(),
         workers = setup.workers,
         pause = setup.pause_ms,

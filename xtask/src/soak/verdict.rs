@@ -1,7 +1,9 @@
 //! The growth rule: samples in, verdict out. Pure, so that it is tested on made-up
 //! series (flat, leaking, noisy).
 //!
-//! The first [`WARMUP`] of the samples is ignored (pools fill, allocators settle). The
+//! The first [`WARMUP`] of the samples, and at least those of the first
+//! [`MIN_WARMUP_SECS`], are ignored (pools fill, allocators settle, the shells left to
+//! the emulator's idle reaper reach their steady number). The
 //! rest is cut in thirds; a measure *grew* when the median of the last third exceeds the
 //! median of the first by more than its limit. Medians, not single samples, so that a
 //! burst (connections in flight at the moment of a sample, the blocking pool's threads
@@ -12,6 +14,9 @@ use crate::bench::measure::median;
 
 /// The share of the run ignored as warm-up.
 pub(crate) const WARMUP: f64 = 0.2;
+/// The warm-up lasts at least this long: the emulator's idle timeout (20 s) and its
+/// reaper's tick (5 s), so that the detached shells it ends have reached their plateau.
+pub(crate) const MIN_WARMUP_SECS: f64 = 30.0;
 /// Samples needed after the warm-up for a verdict on growth.
 pub(crate) const MIN_SAMPLES: usize = 6;
 /// RSS may grow by this factor...
@@ -67,10 +72,19 @@ pub(crate) fn limit(measure: Measure, early: f64) -> f64 {
     }
 }
 
-/// The medians of the first and the last third of `values` after the warm-up; `None`
-/// with fewer than [`MIN_SAMPLES`] left.
-pub(crate) fn early_and_late(values: &[f64]) -> Option<(f64, f64)> {
-    let skip = ((values.len() as f64) * WARMUP).ceil() as usize;
+/// How many samples the warm-up takes.
+pub(crate) fn warmup(samples: &[Sample]) -> usize {
+    let share = ((samples.len() as f64) * WARMUP).ceil() as usize;
+    let early = samples
+        .iter()
+        .take_while(|s| s.secs < MIN_WARMUP_SECS)
+        .count();
+    share.max(early)
+}
+
+/// The medians of the first and the last third of `values` after `skip` of warm-up;
+/// `None` with fewer than [`MIN_SAMPLES`] left.
+pub(crate) fn early_and_late(values: &[f64], skip: usize) -> Option<(f64, f64)> {
     let rest = &values[skip.min(values.len())..];
     if rest.len() < MIN_SAMPLES {
         return None;
@@ -84,13 +98,14 @@ pub(crate) fn early_and_late(values: &[f64]) -> Option<(f64, f64)> {
 pub(crate) fn judge(samples: &[Sample], errors: &[(&str, u64)]) -> Verdict {
     let mut findings = Vec::new();
     let mut failures = Vec::new();
+    let skip = warmup(samples);
     for (index, process) in PROCESSES.into_iter().enumerate() {
         for measure in Measure::ALL {
             let values: Vec<f64> = samples
                 .iter()
                 .map(|s| measure.of(&s.procs[index]))
                 .collect();
-            let Some((early, late)) = early_and_late(&values) else {
+            let Some((early, late)) = early_and_late(&values, skip) else {
                 continue;
             };
             let finding = Finding {
@@ -221,9 +236,27 @@ mod tests {
         let verdict = judge(&samples, &[]);
         assert!(verdict.findings.is_empty());
         assert!(verdict.failures[0].starts_with("too short"));
-        assert_eq!(early_and_late(&[1.0; 7]), None);
+        assert_eq!(early_and_late(&[1.0; 7], 2), None);
         let values: Vec<f64> = (0..10).map(f64::from).collect();
         // Warm-up: 0 and 1; thirds of 2..=9: [2, 3] and [8, 9].
-        assert_eq!(early_and_late(&values), Some((2.5, 8.5)));
+        assert_eq!(early_and_late(&values, 2), Some((2.5, 8.5)));
+    }
+
+    #[test]
+    fn the_warm_up_is_a_fifth_and_at_least_thirty_seconds() {
+        let flat = |_| (proc(8000, 20, 3), proc(10_000, 30, 4));
+        // A sample every 10 s: a fifth of 30 is 6 (60 s).
+        assert_eq!(warmup(&series(30, flat)), 6);
+        // A sample a second: a fifth of 60 is 12, the first 30 s are 30 samples.
+        let mut fast = series(60, flat);
+        for (i, sample) in fast.iter_mut().enumerate() {
+            sample.secs = i as f64 + 1.0;
+        }
+        assert_eq!(warmup(&fast), 29);
+        // The shells of a short run climbing to their plateau in its first 25 s pass.
+        for (i, sample) in fast.iter_mut().enumerate() {
+            sample.procs[1].children = (i as u64).min(25);
+        }
+        assert!(judge(&fast, &[]).passed());
     }
 }
