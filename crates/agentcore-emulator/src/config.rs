@@ -95,6 +95,14 @@ pub const DEFAULT_FEDERATION_SESSION_LIFETIME: Duration = Duration::from_secs(60
 /// assert_eq!(agentcore_emulator::DEFAULT_MAX_FEDERATION_SESSIONS, 1000);
 /// ```
 pub const DEFAULT_MAX_FEDERATION_SESSIONS: usize = 1000;
+/// How many `StopRuntimeSession` client tokens the emulator remembers (so that a stop
+/// repeated with the same token answers 200 again); past it, the oldest is forgotten and
+/// a repeat of that stop is a 404, as for a session never seen.
+///
+/// ```
+/// assert_eq!(agentcore_emulator::MAX_REMEMBERED_STOP_TOKENS, 10_000);
+/// ```
+pub const MAX_REMEMBERED_STOP_TOKENS: usize = 10_000;
 /// The largest body of an Identity call: 256 KiB, room for the model's largest tokens
 /// (131,072 characters) with the other members; a larger one is a `400
 /// ValidationException` before it is parsed.

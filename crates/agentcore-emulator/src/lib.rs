@@ -57,7 +57,6 @@ pub mod shell;
 mod sigv4;
 mod upgrade;
 
-use std::collections::HashSet;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -75,7 +74,7 @@ pub use config::{
     DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDENTITY_RATE_LIMIT, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_FEDERATION_SESSIONS, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_SHELLS_PER_SESSION,
     DEFAULT_SESSION_IDLE_TIMEOUT, DEFAULT_SHELL_REPLAY_BYTES, DEFAULT_WAT_LIFETIME,
-    EmulatorBuilder, MAX_IDENTITY_BODY_BYTES, Runtime, ServerProtocol,
+    EmulatorBuilder, MAX_IDENTITY_BODY_BYTES, MAX_REMEMBERED_STOP_TOKENS, Runtime, ServerProtocol,
 };
 pub use error::ServiceError;
 pub use jwt::sign_hs256;
@@ -226,7 +225,7 @@ impl Emulator {
             sessions: session::Sessions::new(self.config.work_root.clone(), idle),
             client: hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build_http(),
             shells: Arc::clone(&shells),
-            stopped: Mutex::new(HashSet::new()),
+            stopped: Mutex::new(session::StopTokens::new(MAX_REMEMBERED_STOP_TOKENS)),
             identity,
             config: self.config,
         });

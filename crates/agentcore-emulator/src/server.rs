@@ -1,7 +1,6 @@
 //! The data-plane routes: `/runtimes/{arn}/invocations|ws|ws/shells|commands|stopruntimesession`,
 //! the Identity operations (`/identities/...`) and the authorization URLs they hand out.
 
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Instant, SystemTime};
 
@@ -32,7 +31,7 @@ pub(crate) struct State {
     pub(crate) client: AgentClient,
     pub(crate) shells: Arc<Shells>,
     /// Client tokens of stops already done (stopping is idempotent).
-    pub(crate) stopped: Mutex<HashSet<(String, String)>>,
+    pub(crate) stopped: Mutex<crate::session::StopTokens>,
     pub(crate) identity: Identity,
 }
 
@@ -409,16 +408,14 @@ async fn stop(
     state.shells.end_session(arn.as_str(), session).await;
     let stopped = state.sessions.stop(arn.as_str(), session).await;
     let mut done = state.stopped.lock().unwrap_or_else(PoisonError::into_inner);
-    let repeat = token
-        .as_ref()
-        .is_some_and(|t| done.contains(&(session.to_owned(), t.clone())));
+    let repeat = token.as_ref().is_some_and(|t| done.contains(session, t));
     if !stopped && !repeat {
         return Err(ServiceError::not_found(format!(
             "no running session {session}"
         )));
     }
     if let Some(token) = token {
-        done.insert((session.to_owned(), token));
+        done.remember(session, &token);
     }
     let mut response = Response::new(full(Bytes::from_static(b"{}")));
     *response.status_mut() = StatusCode::OK;

@@ -1,7 +1,7 @@
 //! Runtime sessions: one per (runtime, session id), each with its own working directory,
 //! ended by `StopRuntimeSession` or after an idle timeout.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -97,9 +97,73 @@ impl Sessions {
     }
 }
 
+/// The (session, client token) pairs of the stops done, so that a repeated stop is still
+/// a success: at most `capacity`, the oldest forgotten first.
+pub(crate) struct StopTokens {
+    capacity: usize,
+    order: VecDeque<(String, String)>,
+    known: HashSet<(String, String)>,
+}
+
+impl StopTokens {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            order: VecDeque::new(),
+            known: HashSet::new(),
+        }
+    }
+
+    /// Whether this stop was done.
+    pub(crate) fn contains(&self, session_id: &str, token: &str) -> bool {
+        self.known
+            .contains(&(session_id.to_owned(), token.to_owned()))
+    }
+
+    /// Remembers a stop, forgetting the oldest past the capacity.
+    pub(crate) fn remember(&mut self, session_id: &str, token: &str) {
+        let pair = (session_id.to_owned(), token.to_owned());
+        if self.capacity == 0 || !self.known.insert(pair.clone()) {
+            return;
+        }
+        self.order.push_back(pair);
+        while self.order.len() > self.capacity {
+            if let Some(oldest) = self.order.pop_front() {
+                self.known.remove(&oldest);
+            }
+        }
+    }
+
+    /// How many stops are remembered.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.known.len()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stop_tokens_are_bounded_and_forget_the_oldest() {
+        let mut tokens = StopTokens::new(3);
+        for i in 0..3 {
+            tokens.remember(&format!("s{i}"), "t");
+        }
+        tokens.remember("s1", "t"); // again: no new entry
+        assert_eq!(tokens.len(), 3);
+        assert!(tokens.contains("s0", "t"));
+        tokens.remember("s3", "t");
+        assert_eq!(tokens.len(), 3);
+        assert!(!tokens.contains("s0", "t"), "the oldest is forgotten");
+        assert!(tokens.contains("s1", "t") && tokens.contains("s3", "t"));
+        assert!(!tokens.contains("s3", "other"));
+        for i in 0..10_000 {
+            tokens.remember(&format!("x{i}"), "t");
+        }
+        assert_eq!(tokens.len(), 3);
+    }
 
     #[tokio::test]
     async fn sessions_have_their_own_directories_and_end() {
