@@ -111,7 +111,16 @@ async fn a_real_terminal_goes_raw_resizes_interrupts_and_is_restored() {
         tmux.wait_for_screen("30 100");
         // Ctrl-C reaches the remote shell: the sleep ends at once, the shell goes on.
         tmux.type_text("sleep 30\r");
-        std::thread::sleep(std::time::Duration::from_millis(500));
+        // Only once the sleep runs (the emulator's shells are local processes): a Ctrl-C
+        // that beats it is the shell's, and the sleep would then run its 30 s.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !sleep_30_runs() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the sleep never started"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         tmux.keys(&["C-c"]);
         tmux.type_text("echo after-$((6*7))\r");
         tmux.wait_for_screen("after-42");
@@ -129,4 +138,15 @@ async fn a_real_terminal_goes_raw_resizes_interrupts_and_is_restored() {
     );
     drop(tmux);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Whether a `sleep 30` process runs on this machine (read from `/proc`).
+fn sleep_30_runs() -> bool {
+    let Ok(processes) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    processes.flatten().any(|process| {
+        std::fs::read(process.path().join("cmdline"))
+            .is_ok_and(|cmdline| cmdline == b"sleep\x0030\x00")
+    })
 }
