@@ -154,14 +154,6 @@ impl Received {
 
 /// An OTLP/HTTP collector on 127.0.0.1:0: `POST /v1/traces` bodies kept, 200 answered.
 fn collector(runtime: &tokio::runtime::Runtime) -> (SocketAddr, Received) {
-    collector_over(runtime, None)
-}
-
-/// [`collector`], over TLS with this acceptor when there is one.
-fn collector_over(
-    runtime: &tokio::runtime::Runtime,
-    tls: Option<tokio_rustls::TlsAcceptor>,
-) -> (SocketAddr, Received) {
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
@@ -174,7 +166,6 @@ fn collector_over(
                 return;
             };
             let kept = kept.clone();
-            let tls = tls.clone();
             tokio::spawn(async move {
                 let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
                     let kept = kept.clone();
@@ -186,22 +177,9 @@ fn collector_over(
                         Ok::<_, hyper::Error>(http::Response::new(Full::new(Bytes::new())))
                     }
                 });
-                let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                match tls {
-                    None => {
-                        let _ = builder
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await;
-                    }
-                    Some(acceptor) => {
-                        // A client that does not trust the certificate fails here.
-                        if let Ok(stream) = acceptor.accept(stream).await {
-                            let _ = builder
-                                .serve_connection(TokioIo::new(stream), service)
-                                .await;
-                        }
-                    }
-                }
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
             });
         }
     });
@@ -679,54 +657,5 @@ fn one_trace_from_agent_through_client_and_emulator_to_agent() {
         )
         .as_deref(),
         Some("arn:aws:exp")
-    );
-}
-
-#[test]
-fn an_https_collector_with_its_own_ca() {
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let key =
-        rustls::pki_types::PrivateKeyDer::try_from(certified.signing_key.serialize_der()).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(vec![certified.cert.der().clone()], key)
-    .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let (addr, received) = collector_over(&runtime, Some(acceptor));
-    let ca = std::env::temp_dir().join(format!("otel-collector-ca-{}.pem", std::process::id()));
-    std::fs::write(&ca, certified.cert.pem()).unwrap();
-    let endpoint = format!("https://localhost:{}", addr.port());
-
-    // Without the CA, the collector is not trusted: nothing arrives.
-    let untrusting = Agent::start(&[("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.clone())]);
-    let answer = untrusting.invoke("", &json!({ "n": 1 }));
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    untrusting.stop();
-    assert!(received.bodies().is_empty());
-
-    let agent = Agent::start(&[
-        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint),
-        (
-            "OTEL_EXPORTER_OTLP_CERTIFICATE",
-            ca.to_str().unwrap().to_owned(),
-        ),
-    ]);
-    let answer = agent.invoke(
-        "x-amzn-bedrock-agentcore-runtime-request-id: req-tls\r\n",
-        &json!({ "n": 1 }),
-    );
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    agent.stop();
-    std::fs::remove_file(&ca).unwrap();
-    let spans = received.spans();
-    assert!(
-        spans.iter().any(|s| s.name == "invocation"
-            && attribute(s, "aws.agentcore.request_id").as_deref() == Some("req-tls")),
-        "{spans:#?}"
     );
 }

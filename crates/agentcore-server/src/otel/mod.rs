@@ -5,8 +5,7 @@
 //! provider, its spans exported in batches by `opentelemetry-otlp`, configured by the
 //! standard variables: `OTEL_EXPORTER_OTLP_ENDPOINT` (default `http://localhost:4318`,
 //! `/v1/traces` appended), `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (used as is),
-//! `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_EXPORTER_OTLP_TIMEOUT`,
-//! `OTEL_EXPORTER_OTLP_CERTIFICATE` (a collector's CA for `https://`), `OTEL_SERVICE_NAME`,
+//! `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_SERVICE_NAME`,
 //! `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER` (and `_ARG`), `OTEL_BSP_*`. With
 //! `OTEL_SDK_DISABLED=true` nothing is installed and nothing exported.
 //!
@@ -28,8 +27,6 @@
 //! Only the trace spans go to OpenTelemetry, not the log events (their fields may hold
 //! what the handler logged).
 
-mod http_client;
-
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
@@ -38,7 +35,6 @@ use http::HeaderMap;
 use opentelemetry::propagation::{Extractor, TextMapCompositePropagator, TextMapPropagator};
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer as _, TracerProvider as _};
 use opentelemetry::{Context, KeyValue};
-use opentelemetry_otlp::WithHttpConfig;
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 use tracing::{Subscriber, span};
@@ -86,13 +82,10 @@ where
     if sdk_disabled() || INSTALLED.get().is_some() {
         return None;
     }
-    let exporter = match http_client::build().and_then(|client| {
-        opentelemetry_otlp::SpanExporter::builder()
-            .with_http()
-            .with_http_client(client)
-            .build()
-            .map_err(|err| err.to_string())
-    }) {
+    let exporter = match opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .build()
+    {
         Ok(exporter) => exporter,
         Err(err) => {
             eprintln!("agentcore-server: no OpenTelemetry exporter: {err}");
