@@ -12,18 +12,19 @@ use crate::conformance::workspace_root;
 use crate::process::KillOnDrop;
 
 const USAGE: &str = "\
-usage: cargo xtask fuzz [--list] [TARGET] [--time SECS] [--no-build]
+usage: cargo xtask fuzz [--list] [TARGET] [--time SECS] [--runs N] [--no-build]
 
 Builds the fuzz targets in fuzz/ with the nightly toolchain (libFuzzer through
 libfuzzer-sys, sanitizer coverage, target dir fuzz/target) and runs TARGET, or each
-target in turn, for SECS seconds on fuzz/corpus/TARGET (grown, not committed) and the
+target in turn, for SECS seconds (or N executions) on fuzz/corpus/TARGET (grown, not committed) and the
 committed seeds fuzz/seeds/TARGET. Prints a table: executions, executions per second,
 coverage (cov, ft), seconds, outcome. A crash fails the task with the reproducer's path
 (fuzz/artifacts/TARGET/); `cargo test -p agentcore-testkit --test fuzz_replay` replays
 what is copied to fuzz/regressions/TARGET/. docs/FUZZING.md has the details.
 
   --list       print the target names, one a line, and exit
-  --time SECS  how long each target runs (default 60)
+  --time SECS  how long each target runs at most (default 60, none with --runs alone)
+  --runs N     how many inputs each target runs at most (libFuzzer's -runs)
   --no-build   run the binaries already built
   -h, --help   print this message
 
@@ -50,14 +51,60 @@ enum Args {
     List,
     Run {
         target: Option<String>,
-        secs: u64,
+        budget: Budget,
         build: bool,
     },
 }
 
+/// How long each target runs: until the first of its limits is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Budget {
+    /// At most this many seconds (libFuzzer's `-max_total_time`).
+    secs: Option<u64>,
+    /// At most this many executions (libFuzzer's `-runs`).
+    runs: Option<u64>,
+}
+
+impl Budget {
+    /// The default: one minute a target.
+    const DEFAULT_SECS: u64 = 60;
+
+    fn libfuzzer_args(self) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(secs) = self.secs {
+            args.push(format!("-max_total_time={secs}"));
+        }
+        if let Some(runs) = self.runs {
+            args.push(format!("-runs={runs}"));
+        }
+        args
+    }
+}
+
+impl std::fmt::Display for Budget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.secs, self.runs) {
+            (Some(secs), Some(runs)) => write!(f, "{runs} executions or {secs} s"),
+            (Some(secs), None) => write!(f, "{secs} s"),
+            (None, Some(runs)) => write!(f, "{runs} executions"),
+            (None, None) => f.write_str("ever"),
+        }
+    }
+}
+
+fn positive(flag: &str, value: Option<&String>) -> Result<u64, String> {
+    let value = value.ok_or_else(|| format!("{flag} needs a number"))?;
+    value
+        .parse()
+        .ok()
+        .filter(|&n: &u64| n > 0)
+        .ok_or_else(|| format!("{flag} {value}: not a positive number"))
+}
+
 fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut target = None;
-    let mut secs = 60;
+    let mut secs = None;
+    let mut runs = None;
     let mut build = true;
     let mut list = false;
     let mut args = args.iter();
@@ -66,14 +113,8 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "-h" | "--help" => return Ok(Args::Help),
             "--list" => list = true,
             "--no-build" => build = false,
-            "--time" => {
-                let value = args.next().ok_or("--time needs a number of seconds")?;
-                secs = value
-                    .parse()
-                    .ok()
-                    .filter(|&secs| secs > 0)
-                    .ok_or_else(|| format!("--time {value}: not a positive number"))?;
-            }
+            "--time" => secs = Some(positive(arg, args.next())?),
+            "--runs" => runs = Some(positive(arg, args.next())?),
             flag if flag.starts_with('-') => return Err(format!("unknown flag `{flag}`")),
             name if target.is_none() => target = Some(name.to_owned()),
             extra => return Err(format!("one target at most, not also `{extra}`")),
@@ -82,9 +123,12 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     if list {
         return Ok(Args::List);
     }
+    if secs.is_none() && runs.is_none() {
+        secs = Some(Budget::DEFAULT_SECS);
+    }
     Ok(Args::Run {
         target,
-        secs,
+        budget: Budget { secs, runs },
         build,
     })
 }
@@ -105,7 +149,7 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let (target, secs, build) = match args {
+    let (target, budget, build) = match args {
         Args::Help => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -118,9 +162,9 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
         }
         Args::Run {
             target,
-            secs,
+            budget,
             build,
-        } => (target, secs, build),
+        } => (target, budget, build),
     };
     let chosen = match target {
         Some(name) if all.contains(&name) => vec![name],
@@ -147,7 +191,7 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
     let bin_dir = fuzz.join("target").join(&host).join("release");
     let mut results = Vec::new();
     for name in &chosen {
-        match run_target(&fuzz, &bin_dir, name, secs) {
+        match run_target(&fuzz, &bin_dir, name, budget) {
             Ok(result) => results.push(result),
             Err(e) => {
                 eprintln!("error: {name}: {e}");
@@ -271,9 +315,9 @@ struct Outcome {
     log: PathBuf,
 }
 
-/// Runs one target for `secs` seconds, its output in `fuzz/target/logs/<name>.log`
+/// Runs one target within `budget`, its output in `fuzz/target/logs/<name>.log`
 /// (the status lines echoed to stderr).
-fn run_target(fuzz: &Path, bin_dir: &Path, name: &str, secs: u64) -> Result<Outcome, String> {
+fn run_target(fuzz: &Path, bin_dir: &Path, name: &str, budget: Budget) -> Result<Outcome, String> {
     let binary = bin_dir.join(name);
     if !binary.is_file() {
         return Err(format!(
@@ -293,14 +337,14 @@ fn run_target(fuzz: &Path, bin_dir: &Path, name: &str, secs: u64) -> Result<Outc
         .map_err(|e| format!("cannot write {}: {e}", log_path.display()))?;
     let mut command = Command::new(&binary);
     command
-        .arg(format!("-max_total_time={secs}"))
+        .args(budget.libfuzzer_args())
         .arg(format!("-artifact_prefix={}/", artifacts.display()))
         .args(["-print_final_stats=1", "-timeout=10", "-rss_limit_mb=4096"])
         .arg(&corpus);
     if seeds.is_dir() {
         command.arg(&seeds);
     }
-    eprintln!("fuzz: {name} for {secs} s");
+    eprintln!("fuzz: {name} for {budget}");
     let started = Instant::now();
     let mut child = KillOnDrop(
         command
@@ -405,7 +449,10 @@ mod tests {
             args(&[]),
             Ok(Args::Run {
                 target: None,
-                secs: 60,
+                budget: Budget {
+                    secs: Some(60),
+                    runs: None
+                },
                 build: true
             })
         );
@@ -413,10 +460,24 @@ mod tests {
             args(&["arn", "--time", "5", "--no-build"]),
             Ok(Args::Run {
                 target: Some("arn".into()),
-                secs: 5,
+                budget: Budget {
+                    secs: Some(5),
+                    runs: None
+                },
                 build: false
             })
         );
+        let Ok(Args::Run { budget, .. }) = args(&["--runs", "10000000"]) else {
+            panic!("--runs alone is a run");
+        };
+        assert_eq!(budget.libfuzzer_args(), ["-runs=10000000"]);
+        assert_eq!(budget.to_string(), "10000000 executions");
+        let Ok(Args::Run { budget, .. }) = args(&["--runs", "7", "--time", "9"]) else {
+            panic!("both limits are a run");
+        };
+        assert_eq!(budget.libfuzzer_args(), ["-max_total_time=9", "-runs=7"]);
+        assert!(args(&["--runs", "-1"]).is_err());
+        assert!(args(&["--runs"]).is_err());
         assert_eq!(args(&["--list"]), Ok(Args::List));
         assert!(args(&["--time"]).is_err());
         assert!(args(&["--time", "0"]).is_err());
