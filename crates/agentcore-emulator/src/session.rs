@@ -3,15 +3,19 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
 
 use crate::sigv4::hex;
 
 struct Session {
     directory: PathBuf,
+    /// Set once the directory is made: later invocations of the session skip the
+    /// filesystem (and tokio's blocking pool); a failed attempt is retried by the next.
+    made: Arc<OnceCell<()>>,
     last_used: Instant,
 }
 
@@ -35,19 +39,22 @@ impl Sessions {
         self.live.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The session's working directory, creating the session when it is new.
+    /// The session's working directory, creating the session when it is new (its
+    /// directory once, however many invocations race to be its first).
     pub(crate) async fn touch(&self, runtime: &str, session_id: &str) -> std::io::Result<PathBuf> {
         let key = (runtime.to_owned(), session_id.to_owned());
-        let directory = {
+        let (directory, made) = {
             let mut live = self.live();
             let session = live.entry(key).or_insert_with(|| Session {
                 directory: self.directory_of(runtime, session_id),
+                made: Arc::default(),
                 last_used: Instant::now(),
             });
             session.last_used = Instant::now();
-            session.directory.clone()
+            (session.directory.clone(), Arc::clone(&session.made))
         };
-        tokio::fs::create_dir_all(&directory).await?;
+        made.get_or_try_init(|| tokio::fs::create_dir_all(&directory))
+            .await?;
         Ok(directory)
     }
 
@@ -166,6 +173,21 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_directory_that_cannot_be_made_is_an_error_retried_by_the_next_touch() {
+        let root =
+            std::env::temp_dir().join(format!("agentcore-sessions-{}", uuid::Uuid::new_v4()));
+        std::fs::write(&root, b"a file where the root should be").unwrap();
+        let sessions = Sessions::new(root.clone(), Duration::from_secs(60));
+        let session = "retry-0123456789abcdef0123456789abcd";
+        assert!(sessions.touch("arn", session).await.is_err());
+        std::fs::remove_file(&root).unwrap();
+        let directory = sessions.touch("arn", session).await.unwrap();
+        assert!(directory.is_dir(), "the second touch made it");
+        assert!(sessions.stop("arn", session).await);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[tokio::test]
     async fn sessions_have_their_own_directories_and_end() {
         let root =
             std::env::temp_dir().join(format!("agentcore-sessions-{}", uuid::Uuid::new_v4()));
@@ -180,6 +202,11 @@ mod tests {
             .unwrap();
         assert_ne!(a, b);
         assert!(a.starts_with(&root) && a.is_dir());
+        let again = sessions
+            .touch("arn", "../../etc/passwd-0123456789abcdef0123")
+            .await
+            .unwrap();
+        assert_eq!(again, a, "a session keeps its directory");
         assert!(
             sessions
                 .stop("arn", "other-0123456789abcdef0123456789abc")
