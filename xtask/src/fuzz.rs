@@ -16,8 +16,8 @@ usage: cargo xtask fuzz [--list] [TARGET] [--time SECS] [--runs N] [--no-build]
 
 Builds the fuzz targets in fuzz/ with the nightly toolchain (libFuzzer through
 libfuzzer-sys, sanitizer coverage, target dir fuzz/target) and runs TARGET, or each
-target in turn, for SECS seconds (or N executions) on fuzz/corpus/TARGET (grown, not committed) and the
-committed seeds fuzz/seeds/TARGET. Prints a table: executions, executions per second,
+target in turn, for SECS seconds or N executions on fuzz/corpus/TARGET (grown, not
+committed) and the committed seeds fuzz/seeds/TARGET. Prints a table: executions, executions per second,
 coverage (cov, ft), seconds, outcome. A crash fails the task with the reproducer's path
 (fuzz/artifacts/TARGET/); `cargo test -p agentcore-testkit --test fuzz_replay` replays
 what is copied to fuzz/regressions/TARGET/. docs/FUZZING.md has the details.
